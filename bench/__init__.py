@@ -1,0 +1,1 @@
+"""Measurements (not tests) of the shared platform pieces; see bench/README.md."""

@@ -1,0 +1,1 @@
+"""Certificates: qualification e-certificates, their signing keys and public verification."""

@@ -1,0 +1,44 @@
+"""The holder's photo, from identity's internal API with certificates' service token.
+
+Photos are identity's: ``GET /api/identity/internal/candidates/<id>/photo`` (allow-list:
+certificates, registration) answers the locked (reviewed) standard JPEG, or 404 when the
+candidate has none. Certificates keeps no copy; the shared view and the PDF ask when they need it.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from services.common.service_auth import ServiceClient, ServiceUnavailable
+
+log = logging.getLogger(__name__)
+MAX_BYTES = 512 * 1024  # identity's standard photo is ≤ 20 KB by default; anything huge is wrong
+
+OK, NONE, UNAVAILABLE = "ok", "none", "unavailable"
+
+
+@dataclass(frozen=True)
+class HolderPhoto:
+    status: str  # ok | none (no locked photo) | unavailable (identity did not answer)
+    jpeg: bytes | None = None
+
+
+class HttpHolderPhotos:
+    def __init__(self, client: ServiceClient):
+        self.client = client
+
+    def fetch(self, candidate_id: str) -> HolderPhoto:
+        try:
+            resp = self.client.get(f"/api/identity/internal/candidates/{candidate_id}/photo")
+        except ServiceUnavailable as exc:
+            log.warning("holder photo of %s: identity unavailable: %s", candidate_id, exc)
+            return HolderPhoto(UNAVAILABLE)
+        if resp.status_code == 404:
+            return HolderPhoto(NONE)
+        body = resp.content
+        if resp.status_code != 200 or not body.startswith(b"\xff\xd8\xff") \
+                or len(body) > MAX_BYTES:
+            log.warning("holder photo of %s: identity answered %s", candidate_id,
+                        resp.status_code)
+            return HolderPhoto(UNAVAILABLE)
+        return HolderPhoto(OK, body)

@@ -1,0 +1,1 @@
+"""Transports behind one interface: in-process for embedded mode, RabbitMQ for production."""

@@ -1,0 +1,1 @@
+"""Flask plumbing shared by every service: app factory, API routes, ops pages, metrics."""

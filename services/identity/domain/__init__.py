@@ -1,0 +1,1 @@
+"""Identity's domain: accounts, credentials rules and documents. Plain Python only."""

@@ -1,0 +1,1 @@
+"""Edges of payment: tables, keys, signatures and the payment-provider adapter."""

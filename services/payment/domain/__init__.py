@@ -1,0 +1,1 @@
+"""Pure Python rules of payment: money, orders, refunds (no framework, no database)."""

@@ -1,0 +1,1 @@
+"""Use cases of payment: functions taking a unit of work and plain arguments."""

@@ -1,0 +1,1 @@
+"""Registration: exam catalog, applications, review, admit cards and scores."""

@@ -1,0 +1,1 @@
+"""Registration's edges: tables, demo catalog, PDF rendering."""

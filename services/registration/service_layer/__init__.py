@@ -1,0 +1,1 @@
+"""Use cases of registration: each runs in one unit of work."""

@@ -1,0 +1,1 @@
+"""Use cases of professional-title applications (seed 003), beside the exam applications."""

@@ -1,0 +1,1 @@
+"""Verification: checks of candidates' claims against authority registries."""
