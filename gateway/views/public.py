@@ -1,7 +1,7 @@
 """Pages anyone may open: home, sign-up, sign-in, certificate verification."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from marshmallow import Schema, fields, validate
@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 from gateway import limiter
 from gateway import session as user_session
 from gateway.clients import ApiError, ServiceUnavailable, call
+from gateway.filters import BEIJING
 from gateway.views import account
 from gateway.views.forms import api_errors, load_form
 
@@ -122,7 +123,7 @@ def signup():
     return render_template("signup.html", form=form, errors=errors, document_types=DOCUMENT_TYPES,
                            education_levels=EDUCATION_LEVELS, degrees=DEGREES,
                            agreement_version=agreement,
-                           today=date.today().isoformat()), 422 if errors else 200
+                           today=datetime.now(BEIJING).date().isoformat()), 422 if errors else 200
 
 
 class LoginForm(Schema):

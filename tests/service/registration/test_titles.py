@@ -88,10 +88,15 @@ def filled(reg, p, body, *, basic=None, probation=True, attach=True) -> dict:
     return call(reg, "GET", f"/applications/{app['id']}", p.me()).json
 
 
+def beijing_today() -> date:
+    """Rules on meeting dates use the Beijing calendar; after 16:00 UTC it is already tomorrow."""
+    return (datetime.now(UTC) + timedelta(hours=8)).date()
+
+
 def certificate_issued(reg, app_id, number="ZC2026ZJ000001", event_id=None, **extra):
     return reg.deliver("certificates.certificate.issued", {
         "certificate_number": number, "qualification_id": app_id, "candidate_id": DEMO_ID,
-        "title": "助理工程师（初级）", "issued_on": date.today().isoformat(),
+        "title": "助理工程师（初级）", "issued_on": beijing_today().isoformat(),
         "verification_url": f"https://example.test/verify/{number}", **extra}, event_id)
 
 
@@ -246,7 +251,7 @@ def test_title_review_forward_schedule_and_committee_vote(reg, p):
     approve = call(reg, "POST", f"/applications/{app['id']}/approve", p.unit(), {})
     assert approve.status_code == 409 and approve.json["error"]["code"] == "title_wrong_type"
     early = call(reg, "POST", f"/applications/{app['id']}/schedule", p.admin(),
-                 {"meeting_on": date.today().isoformat()})
+                 {"meeting_on": beijing_today().isoformat()})
     assert early.status_code == 409 and early.json["error"]["code"] == "title_wrong_state"
     forwarded = call(reg, "POST", f"/applications/{app['id']}/forward", p.unit(),
                      {"note": "材料齐全"})
@@ -259,10 +264,10 @@ def test_title_review_forward_schedule_and_committee_vote(reg, p):
     assert item["state"] == "forwarded"
 
     past = call(reg, "POST", f"/applications/{app['id']}/schedule", p.admin(),
-                {"meeting_on": (date.today() - timedelta(days=3)).isoformat()})
+                {"meeting_on": (beijing_today() - timedelta(days=3)).isoformat()})
     assert past.status_code == 422
     scheduled = call(reg, "POST", f"/applications/{app['id']}/schedule", p.admin(),
-                     {"meeting_on": (datetime.now(UTC) + timedelta(hours=8)).date().isoformat()})
+                     {"meeting_on": beijing_today().isoformat()})
     assert scheduled.status_code == 200 and scheduled.json["state"] == "scheduled"
     assert scheduled.json["pending_holder"] == "重庆市工程技术中级职称评审委员会"
     (item,) = call(reg, "GET", "/queue", p.committee()).json
@@ -304,7 +309,7 @@ def test_committee_vote_below_two_thirds_is_not_approved(reg, p):
     assert call(reg, "POST", f"/applications/{app['id']}/submit", p.me()).status_code == 200
     call(reg, "POST", f"/applications/{app['id']}/forward", p.unit(), {})
     call(reg, "POST", f"/applications/{app['id']}/schedule", p.admin(),
-         {"meeting_on": (datetime.now(UTC) + timedelta(hours=8)).date().isoformat()})
+         {"meeting_on": beijing_today().isoformat()})
     decided = call(reg, "POST", f"/applications/{app['id']}/decide", p.committee(),
                    {"votes_for": 8, "votes_against": 4, "votes_abstain": 1})
     assert decided.status_code == 200 and decided.json["approved"] is False
