@@ -1,6 +1,8 @@
 """The ops dashboard: checks with counts and filters, registry records, the outage switch."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from tests.service.verification.conftest import WANG
@@ -40,6 +42,9 @@ def test_registry_page_has_csrf_field_and_adds_records(svc):
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "王小明" in html and "李华" in html
     assert 'name="csrf_token" value="tok-123"' in html
+    title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+    assert title == "模拟学信网 · 报考 Baokao 管理后台"
+    assert html.count("<h2>模拟学位网（学位库）</h2>") == 1  # each registry's section once
     resp = svc.client.post("/ops/verification/registry", data=FORM, headers=svc.staff())
     assert resp.status_code == 302 and "added=106111202005000888" in resp.headers["Location"]
     listed = svc.client.get("/api/verification/registry/education?q=陈晨",
