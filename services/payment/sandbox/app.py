@@ -28,6 +28,7 @@ from flask import Flask, abort, jsonify, redirect, render_template, request
 from services.common import clock
 from services.common.config import Settings
 from services.common.db import ensure_database
+from services.common.web.ops import beijing
 from services.payment.adapters import keys, signing
 from services.payment.adapters.alipay import DEFAULT_APP_ID, beijing_time, parse_beijing_time
 from services.payment.domain.money import yuan_to_fen
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, *, http=None, time_scale: float
                faults: str | None = None) -> Flask:
     settings = settings or Settings("sandbox")
     app = Flask("baokao.sandbox", template_folder=str(Path(__file__).parent / "templates"))
+    app.jinja_env.filters["beijing"] = beijing  # a cashier shows the payer's clock
     if settings.production:
         ensure_database(settings.database_url)
     store = Store(settings.database_url)

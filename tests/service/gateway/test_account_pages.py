@@ -4,12 +4,13 @@ from __future__ import annotations
 import html
 import io
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from PIL import Image
 
 from gateway import create_app
 from gateway.config import GatewayConfig
+from gateway.filters import BEIJING
 from services.common import clock
 from tests.service.gateway.conftest import csrf_of, field_errors
 from tests.service.gateway.test_pages import login, login_staff
@@ -92,6 +93,12 @@ def test_sessions_page_and_sign_out_everywhere(client):
     assert login(client).status_code == 302
     page = client.get("/account/sessions").get_data(as_text=True)
     assert "登录成功" in page and "当前有效的登录" in page
+    # times read as the candidate's clock reads: Beijing, not the UTC the services store
+    now = datetime.now(UTC)
+    shown = {(now - timedelta(minutes=m)).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+             for m in (0, 1)}
+    assert any(t in page for t in shown), page
+    assert now.strftime("%Y-%m-%d %H:%M") not in page
     out = post(client, "/account/sessions")
     assert out.status_code == 302 and out.headers["Location"].startswith("/login")
     assert client.get("/account").status_code == 302
