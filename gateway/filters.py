@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from services.common.web.device import device
+
 BEIJING = ZoneInfo("Asia/Shanghai")
 
 
@@ -27,3 +29,4 @@ def yuan(fen) -> str:
 def install(app) -> None:
     app.add_template_filter(beijing, "beijing")
     app.add_template_filter(yuan, "yuan")
+    app.add_template_filter(device, "device")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from services.common import clock
 from services.common.auth import ROLES
 from services.common.errors import Conflict, Forbidden, NotFound, Unauthorized
+from services.common.web.device import device
 
 SERVICE_TITLES = {"identity": "账户与身份", "verification": "资格核验", "registration": "报名与考务",
                   "payment": "缴费与对账", "certificates": "证书"}
@@ -51,6 +52,7 @@ def beijing(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 def install_ops_context(app, runtime) -> None:
     app.jinja_env.filters.setdefault("beijing", beijing)
+    app.jinja_env.filters.setdefault("device", device)
 
     @app.context_processor
     def _ops_context():
