@@ -1,7 +1,8 @@
 """Fee waivers (seed 001: low-income families, after an office review).
 
     requested ──approve (amount to pay, 0 = waived in full)──► approved
-        └──reject (reason)──► rejected
+        ├──reject (reason)──► rejected
+        └──the candidate pays the full fee meanwhile──► closed
 
 A candidate asks once per application, with proof (a PDF or a JPEG, recognised by content,
 not by name). Finance decides; an approval replaces the open order with a reduced one, and a
@@ -16,8 +17,10 @@ from services.common.domain import Aggregate
 from services.common.errors import Conflict, Invalid
 from services.common.uploads import document_type
 
-REQUESTED, APPROVED, REJECTED = "requested", "approved", "rejected"
-STATUS_LABELS = {REQUESTED: "待审核", APPROVED: "已批准", REJECTED: "未批准"}
+REQUESTED, APPROVED, REJECTED, CLOSED = "requested", "approved", "rejected", "closed"
+STATUS_LABELS = {REQUESTED: "待审核", APPROVED: "已批准", REJECTED: "未批准",
+                 CLOSED: "已关闭（已全额缴费）"}
+PAID_IN_FULL = "考生已全额缴费，减免申请自动关闭；如仍需减免请联系财务办理退费"
 MAX_PROOF_BYTES = 5 * 1024 * 1024
 def proof_type(content: bytes) -> str:
     """The proof's media type from its bytes; Invalid for anything but a whole PDF or JPEG."""
@@ -74,3 +77,12 @@ class Waiver(Aggregate):
             raise Invalid("请填写不予减免的原因", code="waiver_reason")
         self.status = REJECTED
         self.decided_by, self.decided_at, self.decision_note = actor, now, note.strip()[:300]
+
+    def close_paid(self, now: datetime) -> bool:
+        """The full fee was paid while the request waited: nothing is left to reduce, and
+        finance should not find it in the queue (approving would only answer "already paid")."""
+        if self.status != REQUESTED:
+            return False
+        self.status = CLOSED
+        self.decided_by, self.decided_at, self.decision_note = "system", now, PAID_IN_FULL
+        return True

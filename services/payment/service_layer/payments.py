@@ -25,7 +25,7 @@ from services.payment.domain.provider import (
     ProviderUnavailable,
     TradeStatus,
 )
-from services.payment.service_layer import orders, refunds
+from services.payment.service_layer import orders, refunds, waivers
 
 log = logging.getLogger(__name__)
 POLL_AFTER = timedelta(minutes=1)
@@ -56,6 +56,8 @@ def confirm(uow_factory, trade: TradeStatus, confirmed_by: str) -> Order | None:
                 return None
             outcome = order.apply_payment(trade.payment(confirmed_by))
             uow.track(order)
+            if outcome == model.PAID_NOW:
+                waivers.close_paid(uow, order)
             if outcome != model.ALREADY_KNOWN:
                 refunds.open_for_outcome(uow, order, trade.trade_no, outcome)
                 uow.audit(f"provider:{confirmed_by}", "order.payment_confirmed",

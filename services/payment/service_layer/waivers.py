@@ -80,6 +80,16 @@ def approve(uow, waiver_id: str, amount_fen: int, actor: str, note: str = "") ->
     return order
 
 
+def close_paid(uow, order: Order) -> None:
+    """An order paid in full through the provider closes the application's waiting request."""
+    if order.waiver_id is not None:
+        return  # paid what an approved waiver left to pay
+    for waiver in uow.session.query(Waiver).filter_by(application_id=order.application_id,
+                                                      status=REQUESTED):
+        if waiver.close_paid(clock.now()):
+            uow.audit("system", "waiver.closed_paid", waiver.id, order=order.order_number)
+
+
 def reject(uow, waiver_id: str, actor: str, note: str) -> None:
     waiver = get(uow, waiver_id)
     waiver.reject(actor, note, clock.now())

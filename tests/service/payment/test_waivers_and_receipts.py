@@ -113,3 +113,23 @@ def test_receipt_pdf_for_a_paid_order_with_a_verifiable_qr(world):
     assert check.status_code == 200 and body["valid"] and body["amount_fen"] == 10000
     forged = world.client.get(f"{parts.path}?c=0000000000000000")
     assert forged.status_code == 404
+
+
+def test_paying_in_full_closes_a_waiting_waiver(world):
+    world.request_payment()
+    assert _ask(world).status_code == 201
+    wid = _waiver_id(world)
+    world.pay(world.order()["order_number"])  # the candidate did not wait for finance
+    mine = world.client.get("/api/payment/applications/app-1/waiver", headers=world.headers())
+    assert mine.get_json()["status"] == "closed"
+    assert "已全额缴费" in mine.get_json()["decision_note"]
+    queue = world.client.get("/ops/payment/waivers?status=requested", headers=world.finance())
+    assert "低保家庭" not in queue.get_data(as_text=True)  # nothing left for finance to decide
+    late = world.client.post(f"/ops/payment/waivers/{wid}/approve", data={"amount": "0"},
+                             headers=world.finance())
+    assert late.status_code in (302, 409)
+    assert world.order()["status"] == "paid" and world.order()["amount_fen"] == 10000
+    audit = world.rt.tables.audit_log
+    with world.rt.engine.connect() as conn:
+        actions = conn.execute(select(audit.c.action).where(audit.c.target == wid)).scalars().all()
+    assert "waiver.closed_paid" in actions
