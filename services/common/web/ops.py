@@ -50,9 +50,22 @@ def beijing(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(BEIJING).strftime(fmt)
 
 
+SCOPE_LABELS = {"province": "省份", "city": "城市", "review_point": "审核点", "unit_id": "受理单位",
+                "committee": "评委会"}
+
+
+def scope_text(scope: dict | None, names: dict | None = None) -> str:
+    """A staff member's scope as they read it ("省份 重庆市；审核点 全部"), not a dict; ``names``
+    turns codes and ids into names where the page knows them."""
+    names = names or {}
+    return "；".join(f"{SCOPE_LABELS.get(k, k)} {names.get(v, v) if v else '全部'}"
+                    for k, v in (scope or {}).items())
+
+
 def install_ops_context(app, runtime) -> None:
     app.jinja_env.filters.setdefault("beijing", beijing)
     app.jinja_env.filters.setdefault("device", device)
+    app.jinja_env.filters.setdefault("scope", scope_text)
 
     @app.context_processor
     def _ops_context():

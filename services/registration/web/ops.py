@@ -85,7 +85,10 @@ def ops_blueprint(runtime) -> Blueprint:
     def reviews_page(error=None, status=200):
         with runtime.uow() as uow:
             queue = reviews.queue(uow.session, scope())
+            place_names = {code: p["name"]
+                           for code, p in catalog.province_names(uow.session).items()}
         return render_template("registration/ops_reviews.html", queue=queue, error=error,
+                               place_names=place_names,
                                labels=STATE_LABELS, modes=REVIEW_MODES,
                                can_edit=g.principal.has_any("reviewer", "exam_admin")), status
 

@@ -82,8 +82,11 @@ def register_title_pages(bp: Blueprint, runtime) -> None:
     def queue_page(error=None, status=200):
         with runtime.uow() as uow:
             items = handling.queue(uow.session, g.principal)
+            unit_names = {u["id"]: u["name"] for u in catalog.units(
+                uow.session, include_inactive=True)}
         steps = [ROLE_STEPS[r] for r in AUTHORITIES if g.principal.has_any(r)]
         return render_template("titles/queue.html", items=items, error=error, steps=steps,
+                               unit_names=unit_names,
                                now=clock.now(),
                                today=clock.now().astimezone(BEIJING).date()), status
 

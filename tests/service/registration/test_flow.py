@@ -119,6 +119,8 @@ def test_declining_commitment_is_final_and_proofs_go_to_online_review(reg, verif
     assert reg.client.get(f"{API}/reviews", headers=cq).json == []
     queue = reg.client.get(f"{API}/reviews", headers=gz).json
     assert [q["id"] for q in queue] == [app["id"]]
+    page = reg.client.get("/ops/registration/reviews", headers=gz).get_data(as_text=True)
+    assert "仅显示您负责的范围：省份 广东省；审核点 44010001" in page
     hidden = reg.client.post(f"{API}/applications/{app['id']}/decision", headers=cq,
                              json={"outcome": "approve"})
     assert hidden.status_code == 404

@@ -439,6 +439,7 @@ def test_ops_pages_for_the_three_authorities(reg, p):
     call(reg, "POST", f"/applications/{app['id']}/submit", p.me())
     page = reg.client.get("/ops/registration/titles/", headers=p.unit())
     assert page.status_code == 200 and app["application_number"] in page.text
+    assert "办理范围：受理单位 " in page.text and "unit-yubei" not in page.text  # by name
     assert reg.client.get("/ops/registration/titles/", headers=p.me()).status_code == 403
     detail = reg.client.get(f"/ops/registration/titles/applications/{app['id']}",
                             headers=p.unit())

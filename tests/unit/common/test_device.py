@@ -22,3 +22,11 @@ ANDROID = ("Mozilla/5.0 (Linux; Android 14; V2309A) AppleWebKit/537.36 (KHTML, l
     ("", "未知设备"), (None, "未知设备")])
 def test_devices_read_as_people_name_them(ua, shown):
     assert device(ua) == shown
+
+
+def test_a_scope_reads_as_words_not_a_dict():
+    from services.common.web.ops import scope_text
+    assert scope_text({"province": "50", "review_point": None}, {"50": "重庆市"}) \
+        == "省份 重庆市；审核点 全部"
+    assert scope_text({"unit_id": "u-9"}) == "受理单位 u-9"
+    assert scope_text(None) == ""
