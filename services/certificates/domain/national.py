@@ -1,6 +1,7 @@
 """Reporting title certificates to the national platform (人社部专业技术人员职称信息平台).
 
-Seed 003: every title certificate's data is reported to the national platform; when what the
+Seed 003: every title certificate's data is reported to the national platform (and so is its
+revocation: the record carries the certificate's status); when what the
 platform holds differs from the certificate the holder corrects first (申请补正) and then
 re-reports (上报人社部). Pure rules here: the report's states and back-off, what is reported,
 the field-by-field comparison and when a holder may ask again. The platform itself is a port
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from services.certificates.domain.model import STATUSES
 from services.common.errors import Conflict, Invalid
 
 PENDING, REPORTED, FAILED = "pending", "reported", "failed"
@@ -20,7 +22,7 @@ SYSTEM, HOLDER, OFFICER = "system", "holder", "officer"  # who asked for the (re
 # What the national platform records of a title certificate, with the labels a holder reads.
 FIELDS = {"holder_name": "姓名", "document_number_masked": "证件号码", "series": "职称系列",
           "title_name": "职称名称", "title_level": "职称级别", "specialty": "职称专业",
-          "issuing_authority": "发证单位", "issued_on": "取得时间"}
+          "issuing_authority": "发证单位", "issued_on": "取得时间", "status": "证书状态"}
 HOLDER_COOLDOWN = timedelta(minutes=10)  # between two re-reports the holder asks for
 FIRST_RETRY, LAST_RETRY = timedelta(seconds=30), timedelta(minutes=30)
 LEASE = timedelta(minutes=2)  # a claimed report is skipped by other workers this long
@@ -52,7 +54,10 @@ def record_of(cert) -> dict:
             "document_number_masked": cert.document_number_masked, "series": cert.series or "",
             "title_name": cert.exam_name, "title_level": cert.level,
             "specialty": cert.specialty or "", "issuing_authority": cert.issuing_authority,
-            "issued_on": cert.qualified_on.isoformat()}
+            "issued_on": cert.qualified_on.isoformat(),
+            # a revocation is reported like a correction: the platform must not go on
+            # showing a revoked title as held
+            "status": STATUSES.get(cert.status, cert.status)}
 
 
 def compare(ours: dict, theirs: dict | None) -> list[dict]:

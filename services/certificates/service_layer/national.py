@@ -1,8 +1,8 @@
 """Reporting title certificates to the national platform (上报人社部), seed 003.
 
-Every title certificate is queued here when issued and after each approved correction (inside
-that transaction, so nothing is issued unreported); the worker job ``national_reports`` reports
-the current version, retrying with back-off for as long as the platform is down. The holder
+Every title certificate is queued here when issued, after each approved correction and when it
+is revoked (inside that transaction, so nothing is issued or revoked unreported); the worker job
+``national_reports`` reports the current version, retrying with back-off for as long as the platform is down. The holder
 compares with what the platform holds and re-queues when it differs; officers re-queue from the
 desk. The platform is called outside any transaction: a claim is a short lease (SKIP LOCKED),
 and the outcome is written only if the row still asks for that version.
@@ -110,9 +110,7 @@ def officer_requeue(uow, number: str, officer) -> dict:
     cert = uow.session.get(Certificate, number)
     if cert is None:
         raise NotFound("没有这本证书", code="certificate_not_found")
-    cert = title_only(cert)
-    if cert.status == REVOKED:
-        raise Conflict("已吊销的证书不能上报人社部平台", code="certificate_revoked")
+    cert = title_only(cert)  # a revoked one too: it reports the revocation again
     _row(uow, cert.number, lock=True)
     enqueue(uow, cert, national.OFFICER)
     uow.audit(officer.username, "certificate.national_requeued", cert.number, by="officer",

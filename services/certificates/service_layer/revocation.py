@@ -8,6 +8,7 @@ from sqlalchemy import and_, select, update
 from services.certificates.adapters.orm import certificate_versions, revocations
 from services.certificates.domain import changes, credential, numbers, proof, status_list
 from services.certificates.domain.model import REVOKED, SUPERSEDED, Certificate
+from services.certificates.service_layer import national
 from services.common import clock
 from services.common.errors import Conflict, Invalid, NotFound
 
@@ -69,6 +70,7 @@ def approve(uow, revocation_id: str, officer) -> Certificate:
         status=APPROVED, decided_by=officer.sub, decided_by_name=officer.name or officer.username,
         decided_at=now))
     uow.audit(officer.username, "certificate.revoked", cert.number, revocation_id=revocation_id)
+    national.enqueue(uow, cert)  # a revoked title is reported too, in the same transaction
     return cert
 
 

@@ -218,3 +218,29 @@ def test_officers_see_failures_and_re_queue_others_cannot(svc):
     assert event.data["requested_by"] == "officer"
     detail = svc.client.get(f"/ops/certificates/{n}", headers=svc.officer()).get_data(as_text=True)
     assert "已上报" in detail and "重新上报人社部" in detail
+
+
+def test_a_revoked_title_is_reported_and_the_holder_cannot_re_report_it(svc):
+    from tests.service.certificates.test_revocation import revoke
+    n = title_cert(svc)["number"]
+    run(svc)
+    assert platform(svc).query(n)["status"] == "有效"
+    revoke(svc, n)
+    status = state(svc, n)["status"]
+    assert status["state"] == "pending"  # queued in the revocation's transaction
+    compared = state(svc, n, compare=True)["platform"]
+    assert [(f["label"], f["ours"], f["theirs"]) for f in compared["fields"] if f["differs"]] \
+        == [("证书状态", "已吊销", "有效")]
+    platform(svc).switch.set(True, "演练")  # an outage only delays it
+    assert run(svc) == 1 and state(svc, n)["status"]["state"] == "failed"
+    platform(svc).switch.set(False, "演练")
+    clock.shift(timedelta(minutes=1))
+    assert run(svc) == 1
+    held = platform(svc).query(n)
+    assert held["status"] == "已吊销" and held["version"] == 1
+    assert state(svc, n)["status"]["state"] == "reported"
+    refused = svc.client.post(f"{API}/{n}/national/report", headers=svc.holder())
+    assert refused.status_code == 409 and refused.json["error"]["code"] == "certificate_revoked"
+    again = svc.client.post(f"{API}/national-reports/{n}/requeue", headers=svc.officer())
+    assert again.status_code == 202  # an officer may push the revocation again
+    assert run(svc) == 1 and platform(svc).query(n)["status"] == "已吊销"

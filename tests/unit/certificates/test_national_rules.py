@@ -16,7 +16,7 @@ def cert(**over):
     data = dict(number="ZC2026ZJ000001XX", version=2, holder_name="罗婕",
                 document_number_masked="500112********21", series="工程技术", exam_name="工程师",
                 level="中级", specialty="建筑", issuing_authority="渝北区人力资源和社会保障局",
-                qualified_on=date(2026, 6, 30))
+                qualified_on=date(2026, 6, 30), status="valid")
     data.update(over)
     return SimpleNamespace(**data)
 
@@ -26,7 +26,9 @@ def test_the_record_is_what_the_certificate_prints_for_its_current_version():
         "number": "ZC2026ZJ000001XX", "version": 2, "holder_name": "罗婕",
         "document_number_masked": "500112********21", "series": "工程技术",
         "title_name": "工程师", "title_level": "中级", "specialty": "建筑",
-        "issuing_authority": "渝北区人力资源和社会保障局", "issued_on": "2026-06-30"}
+        "issuing_authority": "渝北区人力资源和社会保障局", "issued_on": "2026-06-30",
+        "status": "有效"}
+    assert national.record_of(cert(status="revoked"))["status"] == "已吊销"
 
 
 def test_comparison_marks_each_differing_field_and_everything_when_the_platform_has_nothing():
