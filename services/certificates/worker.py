@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from services.certificates.service_layer import batches, issuance, national
+from services.certificates.service_layer import batches, documents, issuance, national
 
 
 def register(runtime) -> None:
@@ -13,6 +13,8 @@ def register(runtime) -> None:
         issuance.on_candidate_qualified, keys=runtime.services["keys"], base_url=base_url))
     runtime.handler("issue_title_certificate", issuance.TITLE_DECIDED)(partial(
         issuance.on_title_decided, keys=runtime.services["keys"], base_url=base_url))
+    runtime.handler("reprint_with_locked_photo", "identity.photo.locked")(
+        documents.on_photo_locked)
     runtime.periodic("certificate_batches", 2.0)(
         lambda rt: batches.work(rt, rt.services["seals"], base_url))
     runtime.periodic("national_reports", 2.0)(

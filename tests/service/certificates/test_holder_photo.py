@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import base64
 import re
+import uuid
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 
 from services.certificates.adapters.orm import sealed_pdfs
+from services.common.bus.base import Outgoing
+from services.common.events import CloudEvent, validate_data
 from tests.service.certificates.conftest import with_identity
 
 API = "/api/certificates"
 PIN = "k8s2j9"
+LOCKED = "identity.photo.locked"
 
 
 @pytest.fixture
@@ -93,3 +98,34 @@ def test_a_pdf_made_while_identity_is_down_is_not_kept(svc, holder, identity):
     identity.adapter.down = False
     with_photo = svc.client.get(f"{API}/{n}/certificate.pdf", headers=svc.holder(cid)).data
     assert pdf_images(with_photo) == 2 and kept(svc) == 1
+
+
+def photo_locked(svc, cid: str, event_id: str) -> None:
+    """identity's ``photo.locked`` envelope as its outbox publishes it, handled."""
+    data = validate_data(LOCKED, {"candidate_id": cid, "photo_id": str(uuid.uuid4()),
+                                  "sha256": "a" * 64, "locked_by": "reviewer",
+                                  "locked_at": datetime.now(UTC).isoformat()})
+    body = CloudEvent(id=event_id, source="/baokao/identity", type=LOCKED, data=data,
+                      subject=cid).to_json().encode()
+    svc.bus.publish([Outgoing(event_id, LOCKED, body)])
+    assert svc.bus.wait_idle(10)
+
+
+def test_a_pdf_made_before_the_photo_was_locked_is_reprinted_with_it(svc, identity, tokens):
+    cid = identity.sign_up()
+    n = svc.qualify(candidate_id=cid)["number"]
+    before = svc.client.get(f"{API}/{n}/certificate.pdf", headers=svc.holder(cid)).data
+    assert pdf_images(before) == 1 and kept(svc) == 1  # "no photo yet" placeholder, kept
+    assert svc.client.get(f"{API}/{n}/certificate.pdf", headers=svc.holder(cid)).data == before
+    identity.lock_photo(cid, tokens.headers(cid), tokens.headers(
+        "r1", ("reviewer",), username="reviewer"))
+    other = svc.qualify()["number"]  # someone else's kept PDF stays
+    svc.client.get(f"{API}/{other}/certificate.pdf", headers=svc.holder())
+    assert kept(svc) == 2
+    event_id = str(uuid.uuid4())
+    photo_locked(svc, cid, event_id)
+    assert kept(svc) == 1
+    after = svc.client.get(f"{API}/{n}/certificate.pdf", headers=svc.holder(cid)).data
+    assert pdf_images(after) == 2 and kept(svc) == 2
+    photo_locked(svc, cid, event_id)  # redelivered: the inbox drops it, the reprint stays
+    assert svc.client.get(f"{API}/{n}/certificate.pdf", headers=svc.holder(cid)).data == after
