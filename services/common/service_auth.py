@@ -94,26 +94,40 @@ def own_secret(settings: Settings) -> str | None:
     return _key_file(settings.data_dir).get(settings.service)
 
 
-def accepted_clients(settings: Settings) -> dict[str, str]:
-    """Identity's side: client id → SHA-256 of its secret (the plain secrets are not kept)."""
-    clients: dict[str, str] = {}
+def accepted_clients(settings: Settings) -> dict[str, tuple[str, ...]]:
+    """Identity's side: client id → SHA-256 of its secrets (the plain secrets are not kept).
+
+    A client may have several at once (``BAOKAO_SERVICE_CLIENTS`` naming it twice): that is how
+    a secret is rotated without a moment of refused calls — identity first accepts the old and
+    the new hash, the service restarts with the new secret, then the old hash is removed."""
+    clients: dict[str, list[str]] = {}
+
+    def accept(name: str, digest: str) -> None:
+        if digest not in clients.setdefault(name, []):
+            clients[name].append(digest)
+
     if not settings.production:
-        clients.update({name: secret_hash(s) for name, s in _key_file(settings.data_dir).items()})
+        for name, s in _key_file(settings.data_dir).items():
+            accept(name, secret_hash(s))
     for name in SERVICES:
         secret = os.environ.get(_env_name(name))
         if secret:
-            clients[name] = secret_hash(secret)
+            accept(name, secret_hash(secret))
     for item in (os.environ.get("BAOKAO_SERVICE_CLIENTS") or "").split(","):
         name, _, digest = item.strip().partition(":")
         if name and len(digest) == 64:
-            clients[name] = digest.lower()
-    return clients
+            accept(name, digest.lower())
+    return {name: tuple(digests) for name, digests in clients.items()}
 
 
-def check_secret(clients: dict[str, str], client_id: str, secret: str) -> bool:
-    """Constant time whether the id is known or not, so timing reveals no client names."""
-    expected = clients.get(client_id) or secret_hash("unknown-client-" + client_id)
-    ok = hmac.compare_digest(secret_hash(secret or ""), expected)
+def check_secret(clients: dict[str, tuple[str, ...]], client_id: str, secret: str) -> bool:
+    """Constant time whether the id is known or not, so timing reveals no client names; every
+    accepted hash of the client is compared (no early exit reveals which one matched)."""
+    presented = secret_hash(secret or "")
+    expected = clients.get(client_id) or (secret_hash("unknown-client-" + client_id),)
+    ok = False
+    for digest in expected:
+        ok |= hmac.compare_digest(presented, digest)
     return ok and client_id in clients
 
 

@@ -8,7 +8,7 @@ from services.identity.domain.model import Account
 from services.identity.service_layer import photos
 
 
-def issue_service_token(clients: dict[str, str], keys, client_id: str, secret: str) -> dict:
+def issue_service_token(clients: dict[str, tuple[str, ...]], keys, client_id: str, secret: str) -> dict:
     """OAuth 2.0 client credentials: a short-lived token for a known service."""
     if not check_secret(clients, client_id, secret):
         raise Unauthorized("服务凭证无效", code="invalid_client")

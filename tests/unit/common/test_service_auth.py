@@ -94,7 +94,7 @@ def test_routes_must_name_their_callers_and_callers_need_the_service_role():
 
 
 def test_secrets_are_compared_by_hash_and_unknown_clients_fail_alike():
-    clients = {"verification": secret_hash("s3cret")}
+    clients = {"verification": (secret_hash("s3cret"),)}
     assert check_secret(clients, "verification", "s3cret")
     assert not check_secret(clients, "verification", "s3cret ")
     assert not check_secret(clients, "verification", "")
@@ -113,7 +113,7 @@ def test_embedded_mode_makes_one_key_file_once_readable_only_by_us(tmp_path, mon
     assert stat.S_IMODE(path.stat().st_mode) == 0o600 and len(secret) >= 40
     assert own_secret(v) == secret  # stable across restarts
     clients = accepted_clients(Settings("identity", data_dir=tmp_path, production=False))
-    assert clients["verification"] == secret_hash(secret)
+    assert clients["verification"] == (secret_hash(secret),)
     assert secret not in json.dumps(clients)
 
 
@@ -124,6 +124,21 @@ def test_production_takes_secrets_and_hashes_from_the_environment(tmp_path, monk
     assert own_secret(prod) == "from-env"
     assert own_secret(Settings("certificates", data_dir=tmp_path, production=True)) is None
     clients = accepted_clients(Settings("identity", data_dir=tmp_path, production=True))
-    assert clients == {"verification": secret_hash("from-env"),
-                       "certificates": secret_hash("c")}
+    assert clients == {"verification": (secret_hash("from-env"),),
+                       "certificates": (secret_hash("c"),)}
     assert not (tmp_path / KEY_FILE).exists()  # production never writes a key file
+
+
+def test_a_secret_rotates_without_refusing_a_call(tmp_path, monkeypatch):
+    """Identity accepts the old and the new hash while the service restarts with the new one."""
+    monkeypatch.delenv("BAOKAO_SERVICE_SECRET_VERIFICATION", raising=False)
+    monkeypatch.setenv("BAOKAO_SERVICE_CLIENTS", ",".join(
+        f"verification:{secret_hash(s)}" for s in ("old-secret", "new-secret", "old-secret")))
+    clients = accepted_clients(Settings("identity", data_dir=tmp_path, production=True))
+    assert clients["verification"] == (secret_hash("old-secret"), secret_hash("new-secret"))
+    assert check_secret(clients, "verification", "old-secret")
+    assert check_secret(clients, "verification", "new-secret")
+    assert not check_secret(clients, "verification", "other")
+    monkeypatch.setenv("BAOKAO_SERVICE_CLIENTS", f"verification:{secret_hash('new-secret')}")
+    after = accepted_clients(Settings("identity", data_dir=tmp_path, production=True))
+    assert not check_secret(after, "verification", "old-secret")  # the old one is retired
