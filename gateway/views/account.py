@@ -21,7 +21,16 @@ from flask import (
 from gateway import limiter
 from gateway import session as user_session
 from gateway.clients import ApiError, ServiceUnavailable, call, upstream
-from gateway.views.forms import api_errors
+from gateway.views.education import (
+    DEGREES,
+    EDUCATION_LEVELS,
+    EducationForm,
+    as_form,
+    claims,
+    confirmation_errors,
+    form_field,
+)
+from gateway.views.forms import api_errors, load_form
 
 bp = Blueprint("account", __name__)
 signed_in = user_session.login_required()
@@ -209,6 +218,35 @@ def security_question():
             errors = api_errors(exc)
     return render_template("account/security_question.html", errors=errors, form=request.form,
                            questions=questions["questions"]), 422 if errors else 200
+
+
+@bp.route("/account/education", methods=["GET", "POST"])
+@signed_in
+def education_claim():
+    """Correct the education / degree claim (a failed check is mostly a mistyped number);
+    identity records it and verification checks it again."""
+    me, errors = _me(), {}
+    form = request.form if request.method == "POST" else as_form(me.get("education"),
+                                                                 me.get("degree"))
+    if request.method == "POST":
+        f, errors = load_form(EducationForm, request.form)
+        if not errors:
+            errors = confirmation_errors(f)
+            if request.form.get("confirmed") != "yes":
+                errors["confirmed"] = "请确认学历、学位信息真实准确"
+        if not errors:
+            education, degree = claims(f)
+            try:
+                identity("PUT", "/api/identity/me/education", auth=True, json={
+                    "education": education, "education_confirmed": True, "degree": degree})
+                flash("学历学位信息已更新，系统正在重新核验，结果会出现在首页和消息中心。",
+                      "success")
+                return redirect(url_for("candidate.home"))
+            except ApiError as exc:
+                errors = {form_field(k): v for k, v in api_errors(exc).items()}
+    return render_template("account/education.html", form=form, errors=errors,
+                           education_levels=EDUCATION_LEVELS, degrees=DEGREES
+                           ), 422 if errors else 200
 
 
 @bp.route("/account/sessions", methods=["GET", "POST"])

@@ -11,6 +11,15 @@ from gateway import session as user_session
 from gateway.clients import ApiError, ServiceUnavailable, call
 from gateway.filters import BEIJING
 from gateway.views import account
+from gateway.views.education import (
+    DEGREES,
+    EDUCATION_LEVELS,
+    EducationForm,
+    blank,
+    claims,
+    confirmation_errors,
+    form_field,
+)
 from gateway.views.forms import api_errors, load_form
 
 bp = Blueprint("public", __name__)
@@ -18,11 +27,9 @@ bp = Blueprint("public", __name__)
 DOCUMENT_TYPES = [("resident_id", "居民身份证"), ("hk_macao_permit", "港澳居民来往内地通行证"),
                   ("taiwan_permit", "台湾居民来往大陆通行证"), ("hmt_residence_permit", "港澳台居民居住证"),
                   ("foreign_passport", "外国护照")]
-EDUCATION_LEVELS = ["无", "中专", "大专", "本科", "硕士研究生", "博士研究生"]
-DEGREES = ["无", "学士", "硕士", "博士"]
 
 
-class SignUpForm(Schema):
+class SignUpForm(EducationForm):
     username = fields.String(required=True)
     password = fields.String(required=True)
     password2 = fields.String(required=True)
@@ -30,37 +37,10 @@ class SignUpForm(Schema):
     document_type = fields.String(required=True)
     document_number = fields.String(required=True)
     phone = fields.String(load_default=None)
-    education_level = fields.String(required=True)
-    school = fields.String(load_default=None)
-    major = fields.String(load_default=None)
-    graduation_date = fields.String(load_default=None)
-    certificate_number = fields.String(load_default=None)
-    study_mode = fields.String(load_default=None)
     document_valid_until = fields.String(load_default=None)
-    degree_level = fields.String(load_default="无")
-    degree_type = fields.String(load_default=None)
-    degree_school = fields.String(load_default=None)
-    degree_major = fields.String(load_default=None)
-    degree_awarded_date = fields.String(load_default=None)
-    degree_certificate_number = fields.String(load_default=None)
-    confirm_degree_certificate_number = fields.String(load_default="")
     confirm_name = fields.String(required=True)
     confirm_document_number = fields.String(required=True)
-    confirm_certificate_number = fields.String(load_default="")
     agree = fields.String(required=True, error_messages={"required": "请阅读并同意注册协议"})
-
-
-def _blank(value):
-    return value.strip() if value and value.strip() else None
-
-
-def _form_field(api_field: str) -> str:
-    """The API's nested field names as the form's flat ones (education.level → education_level)."""
-    if api_field == "degree.degree_type":
-        return "degree_type"
-    if api_field.startswith("degree."):
-        return "degree_" + api_field[len("degree."):]
-    return api_field.replace("education.level", "education_level").replace("education.", "")
 
 
 def _second_confirmation(f: dict) -> dict[str, str]:
@@ -70,11 +50,7 @@ def _second_confirmation(f: dict) -> dict[str, str]:
         errors["confirm_name"] = "与上方填写的姓名不一致"
     if f["confirm_document_number"].strip().upper() != f["document_number"].strip().upper():
         errors["confirm_document_number"] = "与上方填写的证件号码不一致"
-    if (f.get("confirm_certificate_number") or "").strip() != (f.get("certificate_number") or "").strip():
-        errors["confirm_certificate_number"] = "与上方填写的学历证书编号不一致"
-    if (f.get("confirm_degree_certificate_number") or "").strip() != \
-            (f.get("degree_certificate_number") or "").strip():
-        errors["confirm_degree_certificate_number"] = "与上方填写的学位证书编号不一致"
+    errors |= confirmation_errors(f)
     if f["password"] != f["password2"]:
         errors["password2"] = "两次输入的密码不一致"
     return errors
@@ -89,23 +65,14 @@ def signup():
         if not errors:
             errors = _second_confirmation(f)
         if not errors:
-            none = f["education_level"] == "无"
+            education, degree = claims(f)
             body = {
                 "username": f["username"].strip(), "password": f["password"], "name": f["name"].strip(),
                 "document_type": f["document_type"], "document_number": f["document_number"].strip(),
-                "phone": _blank(f["phone"]), "education_confirmed": True,
+                "phone": blank(f["phone"]), "education_confirmed": True,
                 "agreement_version": request.form.get("agreement_version", ""),
-                "education": {"level": f["education_level"]} if none else {
-                    "level": f["education_level"], "school": _blank(f["school"]),
-                    "major": _blank(f["major"]), "graduation_date": _blank(f["graduation_date"]),
-                    "certificate_number": _blank(f["certificate_number"]),
-                    "study_mode": _blank(f["study_mode"])},
-                "document_valid_until": _blank(f["document_valid_until"]),
-                "degree": {"level": "无"} if (f["degree_level"] or "无") == "无" else {
-                    "level": f["degree_level"], "degree_type": _blank(f["degree_type"]),
-                    "school": _blank(f["degree_school"]), "major": _blank(f["degree_major"]),
-                    "awarded_date": _blank(f["degree_awarded_date"]),
-                    "certificate_number": _blank(f["degree_certificate_number"])},
+                "education": education, "degree": degree,
+                "document_valid_until": blank(f["document_valid_until"]),
             }
             try:
                 call("identity", "POST", "/api/identity/candidates", auth=False, json=body)
@@ -115,7 +82,7 @@ def signup():
                 flash("注册成功！系统正在核验您的学历信息，结果会出现在消息中心。", "success")
                 return redirect(url_for("candidate.home"))
             except ApiError as exc:
-                errors = {_form_field(k): v for k, v in api_errors(exc).items()}
+                errors = {form_field(k): v for k, v in api_errors(exc).items()}
     try:
         agreement = call("identity", "GET", "/api/identity/agreement", auth=False)["version"]
     except (ApiError, ServiceUnavailable):

@@ -1,5 +1,7 @@
 """Request and response shapes of the identity API."""
-from marshmallow import Schema, fields, validate
+from datetime import date
+
+from marshmallow import Schema, ValidationError, fields, validate
 
 from services.identity.domain.documents import DOCUMENT_TYPES
 from services.identity.domain.model import DEGREES, EDUCATION_LEVELS
@@ -7,13 +9,23 @@ from services.identity.domain.security import SECURITY_QUESTIONS
 
 PHONE = validate.Regexp(r"^1[3-9]\d{9}$", error="请输入 11 位中国大陆手机号码")
 CODE = validate.Regexp(r"^\d{6}$", error="验证码为 6 位数字")
+EARLIEST, YEARS_AHEAD = date(1950, 1, 1), 6  # students about to graduate may register early
+
+
+def plausible_date(value: date) -> None:
+    """A graduation or award date a person can have: a typo such as 2099 or 1900 is refused
+    here rather than sent to the registries as a claim that can never match."""
+    latest = date.today().replace(month=12, day=31)
+    latest = latest.replace(year=latest.year + YEARS_AHEAD)
+    if not EARLIEST <= value <= latest:
+        raise ValidationError(f"日期不合理，请核对（{EARLIEST.year} 年至 {latest.year} 年之间）")
 
 
 class EducationIn(Schema):
     level = fields.String(required=True, validate=validate.OneOf(EDUCATION_LEVELS))
     school = fields.String(allow_none=True, validate=validate.Length(max=100))
     major = fields.String(allow_none=True, validate=validate.Length(max=100))
-    graduation_date = fields.Date(allow_none=True)
+    graduation_date = fields.Date(allow_none=True, validate=plausible_date)
     certificate_number = fields.String(allow_none=True, validate=validate.Length(max=40))
     study_mode = fields.String(allow_none=True, validate=validate.OneOf(["全日制", "非全日制"]))
 
@@ -23,7 +35,7 @@ class DegreeIn(Schema):
     degree_type = fields.String(allow_none=True, validate=validate.Length(max=50))
     school = fields.String(allow_none=True, validate=validate.Length(max=100))
     major = fields.String(allow_none=True, validate=validate.Length(max=100))
-    awarded_date = fields.Date(allow_none=True)
+    awarded_date = fields.Date(allow_none=True, validate=plausible_date)
     certificate_number = fields.String(allow_none=True, validate=validate.Length(max=40))
 
 

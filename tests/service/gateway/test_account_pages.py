@@ -21,6 +21,10 @@ def latest_code(client) -> str:
     return re.search(r"验证码 (\d{6})", page).group(1)
 
 
+def value_of(page: str, name: str) -> str:
+    return re.search(rf'name="{name}"[^>]*value="([^"]*)"', page).group(1)
+
+
 def post(client, path, **data):
     token = csrf_of(client.get(path).get_data(as_text=True))
     return client.post(path, data={"csrf_token": token, **data})
@@ -157,3 +161,29 @@ def test_identity_dashboard_pages_through_the_gateway(client):
         "document_type": "resident_id", "document_number": "500103198501150998",
         "roles": "finance"})
     assert made.status_code == 200 and "初始密码" in made.get_data(as_text=True)
+
+
+def test_candidate_corrects_a_mistyped_education_certificate_number(client):
+    assert login(client).status_code == 302
+    page = client.get("/account/education").get_data(as_text=True)
+    on_record = value_of(page, "certificate_number")
+    assert value_of(page, "confirm_certificate_number") == ""  # typed again, not pre-filled
+    assert "修改学历学位" in client.get("/account").get_data(as_text=True)
+    fixed = on_record[:-1] + ("1" if on_record[-1] != "1" else "2")
+    form = {"education_level": "本科", "school": "重庆大学", "major": "土木工程",
+            "graduation_date": "2015-06-30", "certificate_number": fixed, "study_mode": "全日制",
+            "degree_level": "无", "confirm_certificate_number": on_record, "confirmed": "yes"}
+    mismatch = post(client, "/account/education", **form)
+    assert mismatch.status_code == 422
+    assert "与上方填写的学历证书编号不一致" in field_errors(mismatch.get_data(as_text=True))
+    unconfirmed = post(client, "/account/education", **(form | {
+        "confirm_certificate_number": fixed, "confirmed": ""}))
+    assert unconfirmed.status_code == 422
+    assert "请确认学历、学位信息真实准确" in unconfirmed.get_data(as_text=True)
+    bad_date = post(client, "/account/education", **(form | {
+        "confirm_certificate_number": fixed, "graduation_date": "2099-01-01"}))
+    assert bad_date.status_code == 422 and field_errors(bad_date.get_data(as_text=True))
+    done = post(client, "/account/education", **(form | {"confirm_certificate_number": fixed}))
+    assert done.status_code == 302 and done.headers["Location"] == "/"
+    again = client.get("/account/education").get_data(as_text=True)
+    assert value_of(again, "certificate_number") == fixed and value_of(again, "major") == "土木工程"
