@@ -249,6 +249,29 @@ def education_claim():
                            ), 422 if errors else 200
 
 
+@bp.route("/account/name", methods=["GET", "POST"])
+@signed_in
+def name():
+    """Correct the name after the public-security check found it does not match the document
+    (the only time it may change, seed 002 §3.1.3); identity refuses it otherwise."""
+    me, errors = _me(), {}
+    if request.method == "POST":
+        new = request.form.get("name", "").strip()
+        if new != request.form.get("name2", "").strip():
+            errors = {"name2": "两次输入的姓名不一致"}
+        else:
+            try:
+                identity("PUT", "/api/identity/me/name", auth=True, json={
+                    "name": new, "name_confirmed": request.form.get("confirmed") == "yes"})
+                flash("姓名已更正，系统正在重新进行身份、学历核验，结果会出现在首页和消息中心。",
+                      "success")
+                return redirect(url_for("candidate.home"))
+            except ApiError as exc:
+                errors = api_errors(exc)
+    return render_template("account/name.html", me=me, form=request.form, errors=errors
+                           ), 422 if errors else 200
+
+
 @bp.route("/account/sessions", methods=["GET", "POST"])
 @signed_in
 def sessions():

@@ -1,7 +1,8 @@
-"""Identity's worker: the outbox relay and the message-centre consumer."""
+"""Identity's worker: the outbox relay, the message-centre consumer, photo locking and the
+public-security check's outcome (it decides whether a name may be corrected)."""
 from __future__ import annotations
 
-from services.identity.service_layer import notifications, photos
+from services.identity.service_layer import notifications, photos, profile
 
 
 def register(runtime) -> None:
@@ -9,6 +10,8 @@ def register(runtime) -> None:
         notifications.notify_candidate)
     runtime.handler("lock_reviewed_photo", "registration.application.reviewed")(
         photos.lock_on_approved_application)
+    runtime.handler("remember_identity_check", "verification.identity.verified")(
+        profile.on_identity_verified)
 
 
 def main() -> None:

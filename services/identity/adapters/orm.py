@@ -73,6 +73,9 @@ accounts = Table(
     Column("totp_enrolled_at", UTCDateTime),
     Column("totp_last_step", Integer),  # the last accepted time step: no code is used twice
     Column("must_change_password", Boolean, nullable=False, default=False),
+    # verification's last public-security outcome: a failed one lets the candidate correct the name
+    Column("identity_check", String(20)),
+    Column("identity_checked_at", UTCDateTime),
 )
 
 refresh_tokens = Table(

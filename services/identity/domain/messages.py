@@ -11,6 +11,13 @@ def describe(event_type: str, data: dict) -> tuple[str, str, str | None] | None:
         title = VERIFICATION_OUTCOMES[data["outcome"]]
         body = data.get("reason") or "您在注册时填写的学历已与学信网记录比对。"
         return title, body, "/"
+    if event_type == "verification.identity.verified":
+        if data["outcome"] == "passed":
+            return "身份核验通过", "您的姓名与证件号码已经公安部门身份核验。", "/"
+        if data["outcome"] == "failed":
+            return "身份核验未通过", (data.get("reason") or "姓名与证件号码不一致") + \
+                "。如注册时姓名填写有误，请在“账号与安全”中更正姓名，系统将重新核验。", "/account/name"
+        return None
     if event_type == "registration.application.reviewed":
         n = data["application_number"]
         if data["outcome"] == "approved":

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from services.common.domain import Aggregate
-from services.common.errors import Invalid, Unauthorized
+from services.common.errors import Conflict, Invalid, Unauthorized
 
 EDUCATION_LEVELS = ("无", "中专", "大专", "本科", "硕士研究生", "博士研究生")
 DEGREES = ("无", "学士", "硕士", "博士")
@@ -75,6 +75,8 @@ class Account(Aggregate):
         self.security_question = self.security_answer_hash = None
         self.totp_secret = self.totp_enrolled_at = self.totp_last_step = None
         self.must_change_password = False
+        self.identity_check: str | None = None  # verification's last public-security outcome
+        self.identity_checked_at: datetime | None = None
 
     @property
     def is_staff(self) -> bool:
@@ -114,6 +116,33 @@ class Account(Aggregate):
         if self.is_candidate:
             self.record("identity.profile.changed", self.id, candidate_id=self.id,
                         changed=changed, changed_at=now, **fields)
+
+    def identity_checked(self, outcome: str, at: datetime) -> bool:
+        """verification's outcome of the public-security check; the newest one counts."""
+        if self.identity_checked_at is not None and at <= self.identity_checked_at:
+            return False
+        self.identity_check, self.identity_checked_at = outcome, at
+        return True
+
+    @property
+    def name_correctable(self) -> bool:
+        """Seed 002 §3.1.3: name and document are fixed once registered. The one way out we keep
+        open: the public-security registry said this name does not belong to this document, so
+        the name on record is known to be wrong, and the corrected one is checked again."""
+        return self.is_candidate and self.identity_check == "failed"
+
+    def correct_name(self, name: str, now: datetime) -> None:
+        name = " ".join((name or "").split())
+        if not self.name_correctable:
+            raise Conflict("注册后姓名不能修改；仅当公安身份核验未通过（姓名与证件号码不一致）时可更正",
+                           code="name_locked")
+        if not 1 <= len(name) <= 50:
+            raise Invalid("请填写与证件一致的姓名（50 字以内）", code="name_invalid", field="name")
+        if name == self.name:
+            raise Invalid("新姓名与原姓名相同", code="name_unchanged", field="name")
+        self.name = name
+        self.identity_check = None  # checked again with the corrected name
+        self.profile_changed(["name"], now, name=name)
 
     def signed_in(self) -> None:
         self.failed_logins = 0

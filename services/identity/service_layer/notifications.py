@@ -7,6 +7,7 @@ from services.identity.domain.model import Notification
 
 EVENT_TYPES = (
     "verification.education.verified",
+    "verification.identity.verified",
     "registration.application.reviewed",
     "registration.admit_card.issued",
     "registration.scores.published",

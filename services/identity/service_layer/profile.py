@@ -1,6 +1,8 @@
 """What a signed-in account changes about itself: phone, e-mail, password, security question."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from services.common import clock
@@ -144,3 +146,24 @@ def change_education(uow, account_id: str, education: dict, degree: dict | None)
         account.profile_changed(changed, clock.now(), name=account.name, **fields)
     uow.commit()
     return account
+
+
+def correct_name(uow, account_id: str, name: str) -> Account:
+    """The name, corrected after the public-security check said it does not match the document
+    (``Account.name_correctable``); verification checks the new one."""
+    account = _account(uow, account_id)
+    account.correct_name(name, clock.now())
+    uow.audit(account_id, "account.name_corrected", account_id)
+    uow.commit()
+    return account
+
+
+def on_identity_verified(event, uow) -> None:
+    """verification.identity.verified: remember the outcome (the newest check wins)."""
+    d = event.data
+    account = uow.session.get(Account, d["candidate_id"])
+    if account is None:
+        return
+    at = d["checked_at"]
+    account.identity_checked(d["outcome"], datetime.fromisoformat(at) if isinstance(at, str)
+                             else at)

@@ -30,7 +30,8 @@ def account_view(a: Account) -> dict:
             "email_verified": a.email_verified_at is not None,
             "security_question": a.security_question, "degree": a.degree,
             "document_valid_until": a.document_valid_until,
-            "totp_enrolled": a.totp_enrolled_at is not None, "scope": a.scope or {}}
+            "totp_enrolled": a.totp_enrolled_at is not None, "scope": a.scope or {},
+            "name_correctable": a.name_correctable}
 
 
 def _json(body: dict, status: int):

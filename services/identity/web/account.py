@@ -162,6 +162,15 @@ def register(api, runtime, limiter) -> None:
                                          data.get("degree"))
             return {"education": a.education, "degree": a.degree}
 
+    @api.route("/me/name", ["PUT"], body=schemas.NameCorrectionIn)
+    def correct_name(data, principal):
+        """Correct my name, only after the public-security check said it does not match my
+        document (409 ``name_locked`` otherwise); verification checks it again."""
+        limiter.hit("recovery")
+        with runtime.uow() as uow:
+            a = profile.correct_name(uow, principal.sub, data["name"])
+            return {"name": a.name}
+
     @api.route("/me/sessions", response=schemas.SessionOut)
     def my_sessions(principal):
         """Where I am signed in (one row per refresh-token family)."""

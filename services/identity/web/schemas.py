@@ -65,6 +65,12 @@ class EducationChangeIn(Schema):
     degree = fields.Nested(DegreeIn, allow_none=True)
 
 
+class NameCorrectionIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    name_confirmed = fields.Boolean(required=True, validate=validate.Equal(
+        True, error="请确认新姓名与证件一致"))
+
+
 class AccountOut(Schema):
     id = fields.String()
     username = fields.String()
@@ -83,6 +89,7 @@ class AccountOut(Schema):
     document_valid_until = fields.Date(allow_none=True)
     totp_enrolled = fields.Boolean()
     scope = fields.Dict()
+    name_correctable = fields.Boolean()
 
 
 class SignInIn(Schema):

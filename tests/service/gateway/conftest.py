@@ -15,13 +15,19 @@ DOWN = "http://127.0.0.1:9"  # discard port: nothing listens, connections are re
 
 
 @pytest.fixture
-def identity_url(make_settings, bus):
+def identity_runtime(make_settings, bus):
+    """A real identity service (demo accounts seeded), for tests that also feed it events."""
     from services.identity import demo
     from services.identity.bootstrap import bootstrap
-    from services.identity.web import create_app as identity_app
     rt = bootstrap(make_settings("identity"), transport=bus)
     demo.seed(rt)
-    server = make_server("127.0.0.1", 0, identity_app(rt), threaded=True)
+    return rt
+
+
+@pytest.fixture
+def identity_url(identity_runtime):
+    from services.identity.web import create_app as identity_app
+    server = make_server("127.0.0.1", 0, identity_app(identity_runtime), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

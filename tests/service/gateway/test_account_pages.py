@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from PIL import Image
+from sqlalchemy import text
 
 from gateway import create_app
 from gateway.config import GatewayConfig
@@ -187,3 +188,36 @@ def test_candidate_corrects_a_mistyped_education_certificate_number(client):
     assert done.status_code == 302 and done.headers["Location"] == "/"
     again = client.get("/account/education").get_data(as_text=True)
     assert value_of(again, "certificate_number") == fixed and value_of(again, "major") == "土木工程"
+
+
+def test_a_name_the_public_security_check_refused_is_corrected_once(client, identity_runtime):
+    assert login(client).status_code == 302
+    page = client.get("/account/name").get_data(as_text=True)
+    assert "注册后姓名和证件号码不能修改" in page and 'name="name2"' not in page
+    refused = post(client, "/account/name", name="王晓明", name2="王晓明", confirmed="yes")
+    assert refused.status_code == 422 and "仅当公安身份核验未通过" in refused.get_data(as_text=True)
+
+    from services.common.events import CloudEvent
+    with identity_runtime.uow() as uow:  # the demo candidate, as verification reports them
+        cid = uow.session.execute(text("SELECT id FROM accounts WHERE username = "
+                                       "'demo_candidate'")).scalar_one()
+    event = CloudEvent(id="ev-idcheck", source="/baokao/verification",
+                       type="verification.identity.verified", data={
+                           "candidate_id": cid, "check_id": "chk-1", "outcome": "failed",
+                           "reason": "姓名与证件号码不一致", "document_type": "resident_id",
+                           "checked_at": datetime.now(UTC).isoformat()})
+    for sub in identity_runtime.subscriptions():
+        if sub.handler in ("remember_identity_check", "notify_candidate"):
+            sub.callback(event.to_json().encode())
+    assert "身份核验未通过，更正姓名" in client.get("/account").get_data(as_text=True)
+    page = client.get("/account/name").get_data(as_text=True)
+    assert "王小明" in page and 'name="name2"' in page
+    differs = post(client, "/account/name", name="王晓明", name2="王小明", confirmed="yes")
+    assert "两次输入的姓名不一致" in field_errors(differs.get_data(as_text=True))
+    unconfirmed = post(client, "/account/name", name="王晓明", name2="王晓明")
+    assert unconfirmed.status_code == 422 and "请确认新姓名与证件一致" in unconfirmed.get_data(
+        as_text=True)
+    done = post(client, "/account/name", name="王晓明", name2="王晓明", confirmed="yes")
+    assert done.status_code == 302
+    assert "王晓明" in client.get("/account").get_data(as_text=True)
+    assert "注册后姓名和证件号码不能修改" in client.get("/account/name").get_data(as_text=True)
