@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 16:50:27.170082
+Create Date: 2026-11-23 11:22:11.089154
 """
 from alembic import op
 import sqlalchemy as sa
@@ -48,8 +48,6 @@ def upgrade() -> None:
     sa.Column('totp_enrolled_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('totp_last_step', sa.Integer(), nullable=True),
     sa.Column('must_change_password', sa.Boolean(), nullable=False),
-    sa.Column('identity_check', sa.String(length=20), nullable=True),
-    sa.Column('identity_checked_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('document_hash'),
     sa.UniqueConstraint('username_lower')
