@@ -2,7 +2,8 @@
 
     pending ──pay──► paid ──refund (all of it)──► refunded
        │ ├─expire──► expired ──pay (money taken in time, news came late)──► paid
-       │ └─cancel──► cancelled (a newer payment request replaced it)
+       │ └─cancel──► cancelled (a newer payment request replaced it, or the application expired)
+       │                └──pay in time, the application had only expired──► paid
 
 ``apply_payment`` says what a confirmed trade means (an ``Outcome``); money that must go back
 (seed 004) is marked ``refund_due`` and the service layer opens a refund for it:
@@ -12,6 +13,10 @@
 - ``duplicate_other_order``: a payment for a cancelled order (the application was re-confirmed
   and has a newer order) → refunded after the exam's reconciliation;
 - ``late``: money taken after the order's expiry (no payment after the window) → refunded now.
+
+Money taken before the order expired is never "late", whenever its news arrives: an order
+cancelled because its application expired (registration gave up waiting while the provider's
+answer was on its way) becomes paid, and registration reinstates the application.
 
 Confirming the same trade twice changes nothing.
 """
@@ -29,6 +34,7 @@ STATUSES = (PENDING, PAID, EXPIRED, CANCELLED, REFUNDED)
 STATUS_LABELS = {PENDING: "待缴费", PAID: "已缴费", EXPIRED: "已过期", CANCELLED: "已作废",
                  REFUNDED: "已退费"}
 MAX_ORDER_LIFETIME = timedelta(hours=24)
+APPLICATION_EXPIRED = "缴费截止时间已过，报名已过期"  # why registration's expiry cancels an order
 CONFIRMED_BY = ("notification", "query", "statement")
 # What a confirmed trade meant for its order.
 PAID_NOW, ALREADY_KNOWN = "paid_now", "already_known"
@@ -128,7 +134,9 @@ class Order(Aggregate):
             self.refund_due = True  # the same order paid twice: return the second payment
             return DUPLICATE_SAME_ORDER
         late = payment.paid_at > self.expires_at and self.status in (PENDING, EXPIRED)
-        if self.status == CANCELLED or late:
+        revived = (self.status == CANCELLED and self.closed_reason == APPLICATION_EXPIRED
+                   and payment.paid_at <= self.expires_at)
+        if (self.status == CANCELLED and not revived) or late:
             if self.status == PENDING:
                 self.expire(max(payment.paid_at, self.expires_at))
             if self.provider_trade_no is None:
@@ -136,6 +144,8 @@ class Order(Aggregate):
                 self.confirmed_by = payment.confirmed_by
             self.refund_due = True
             return DUPLICATE_OTHER_ORDER if self.status == CANCELLED else LATE
+        if revived:
+            self.closed_at = self.closed_reason = None
         self.status = PAID
         self.paid_at = payment.paid_at
         self.provider_trade_no = payment.trade_no
@@ -182,6 +192,15 @@ class Order(Aggregate):
         self.closed_at, self.closed_reason = now, "逾期未缴费"
         self.record("payment.order.expired", self.order_number, **self._ids(), expired_at=now)
         return True
+
+    def application_expired(self, now: datetime, payment_deadline: datetime) -> bool:
+        """Registration gave up waiting: the window closed with no payment it knew of. The order
+        stops being payable at the window's end (it may have been moved earlier since the order
+        was made); money taken before then still counts when its news comes (see above)."""
+        if self.status != PENDING:
+            return False
+        self.expires_at = min(self.expires_at, payment_deadline)
+        return self.cancel(now, APPLICATION_EXPIRED)
 
     def cancel(self, now: datetime, reason: str, replaced_by: str | None = None) -> bool:
         """Only an open order is cancelled; a paid one stays paid."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -118,7 +119,7 @@ def list_for(uow, candidate_id: str) -> list[Order]:
             .order_by(Order.created_at.desc()).limit(200).all())
 
 
-EXPIRED_APPLICATION = "缴费截止时间已过，报名已过期"
+
 
 
 def on_application_expired(event, uow) -> None:
@@ -129,8 +130,11 @@ def on_application_expired(event, uow) -> None:
     d = event.data
     now = clock.now()
     lock_application(uow, d["application_id"], d["candidate_id"])
+    deadline = d["payment_deadline"]
+    if isinstance(deadline, str):
+        deadline = datetime.fromisoformat(deadline)
     for order in uow.session.query(Order).filter_by(application_id=d["application_id"],
                                                     status=model.PENDING):
-        if order.cancel(now, EXPIRED_APPLICATION):
+        if order.application_expired(now, deadline):
             uow.track(order)
     release_for_application(uow, d["application_id"], "registration:application_expired")

@@ -53,7 +53,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     WITHDRAWN: frozenset(),
     REFUNDED: frozenset(),
     CANCELLED: frozenset({REFUNDED}),
-    EXPIRED: frozenset(),
+    EXPIRED: frozenset({PAID}),  # money taken in time whose news arrived after the expiry
 }
 BEFORE_PAYMENT = frozenset({DRAFT, SUBMITTED, UNDER_REVIEW, RETURNED, APPROVED})
 PAID_STATES = frozenset({PAID, ADMIT_CARD_ISSUED})
@@ -232,10 +232,19 @@ class Application(Aggregate):
         self._move(WITHDRAWN, at, "考生撤回报名")
 
     # -- money and the exam -----------------------------------------------------------------
-    def paid(self, at: datetime, *, order_number: str, amount_fen: int) -> bool:
-        """Payment confirmed; False when nothing changes (a repeat, or too late to accept)."""
+    def paid(self, at: datetime, *, order_number: str, amount_fen: int,
+             in_window: bool = False) -> bool:
+        """Payment confirmed; False when nothing changes (a repeat, or too late to accept).
+
+        ``in_window``: the money was taken within the payment window. An application that
+        expired while that news was on its way (a lost notification, found by a query or the
+        statement) is reinstated: the candidate paid in time."""
         if self.order_number == order_number and self.state not in BEFORE_PAYMENT:
             return False
+        if self.state == EXPIRED and in_window:
+            self.order_number = order_number
+            self._move(PAID, at, "缴费已在截止前完成（支付结果在报名过期后才送达），报名已恢复")
+            return True
         if self.state != APPROVED:
             self._note(at, self.state, f"收到订单 {order_number} 的缴费，但报名状态为“"
                                        f"{STATE_LABELS[self.state]}”，待对账后退费")

@@ -260,7 +260,9 @@ def on_order_paid(event, uow) -> None:
         application.remark(now, f"订单 {d['order_number']} 于缴费期外支付（缴费时间为 "
                                 f"{payment.describe()}），不予受理，待对账后退费")
         return  # seed 004: nothing is paid after the payment window
-    if application.paid(now, order_number=d["order_number"], amount_fen=d["amount_fen"]):
+    in_window = payment is None or payment.contains(paid_at)
+    if application.paid(now, order_number=d["order_number"], amount_fen=d["amount_fen"],
+                        in_window=in_window):
         admit_cards.on_paid(uow, application)
 
 

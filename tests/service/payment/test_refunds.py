@@ -201,6 +201,7 @@ def test_expired_application_closes_its_order_so_the_candidate_cannot_pay_late(w
     order = world.order()
     assert order["status"] == "cancelled"
     assert [e["order_number"] for e in world.events("payment.order.cancelled")] == [number]
+    clock.shift(timedelta(minutes=1))  # after the window closed
     html = world.open_pay_page(pay_url)  # the provider still takes the money
     import re
     trade_no = re.search(r'name="trade_no" value="(\d+)"', html).group(1)
@@ -209,3 +210,27 @@ def test_expired_application_closes_its_order_so_the_candidate_cannot_pay_late(w
     (refund,) = world.refunds(number)
     assert refund["not_before"] is not None
     assert world.run_refunds() == 1  # refunded at once: there is no exam to wait for
+
+
+def test_money_taken_in_time_counts_though_its_news_came_after_the_expiry(world):
+    """The notification was lost; registration expired the application when the window closed;
+    the statement (or a query) then shows the trade paid before the deadline."""
+    deadline = clock.now() + timedelta(hours=2)
+    world.request_payment(deadline=deadline)
+    number = world.order()["order_number"]
+    trade_no, _ = world.pay(number, faults=("lost",))
+    assert world.order()["status"] == "pending"  # nobody told us
+    clock.shift(timedelta(hours=3))
+    expired = {"application_id": "app-1", "application_number": "N-app-1",
+               "candidate_id": "cand-1", "sitting_id": "s-1", "province": "50",
+               "payment_deadline": deadline, "expired_at": clock.now()}
+    _deliver(world, "application_expired", "registration.application.expired", expired)
+    assert world.order()["status"] == "cancelled"
+    from services.payment.service_layer import payments
+    provider = world.rt.services["provider"]
+    assert payments.refresh(world.rt.uow, provider, number) is True  # the query finds it paid
+    order = world.order()
+    assert order["status"] == "paid" and order["order_number"] == number
+    paid = world.events("payment.order.paid")
+    assert [e["order_number"] for e in paid] == [number] and paid[0]["confirmed_by"] == "query"
+    assert world.refunds(number) == []  # the candidate paid in time: nothing goes back

@@ -68,6 +68,23 @@ def test_a_payment_arriving_after_expiry_is_not_accepted(reg):
     assert reg.emitted("registration.admit_card.issued") == []
 
 
+def test_money_taken_in_time_reinstates_an_application_that_expired_meanwhile(reg):
+    """The notification was lost; the window closed; a query found the trade paid in time."""
+    application = _approved(reg)
+    _close_payment_window(reg)
+    assert expiry.expire_unpaid_job(reg.rt) == 1
+    in_time = datetime.now(UTC) - timedelta(minutes=5)  # before the window's end
+    reg.pay(dict(application, candidate_id="cand-wang"), order_number="ORD-INTIME",
+            paid_at=in_time)
+    view = reg.get(application["id"], "cand-wang")
+    assert view["state"] in ("paid", "admit_card_issued")
+    assert any("报名已恢复" in h["note"] for h in view["history"])
+    reg.pay(dict(application, candidate_id="cand-wang"), order_number="ORD-INTIME",
+            paid_at=in_time)  # repeated news: nothing more
+    assert sum("报名已恢复" in h["note"] for h in reg.get(application["id"], "cand-wang")
+               ["history"]) == 1
+
+
 
 def test_an_application_after_the_payment_window_closed_is_refused_with_the_dates(reg):
     _approved(reg)

@@ -191,3 +191,25 @@ def test_full_refund_of_the_accepted_payment_ends_the_order():
     assert o.refunded_fen == 4000
     o.refund_succeeded("T1", 6000, "R3", "x", NOW)
     assert o.status == model.REFUNDED and [e.type for e in o.events] == ["payment.order.refunded"]
+
+
+def test_money_taken_before_the_window_closed_survives_the_applications_expiry():
+    closed = NOW + timedelta(hours=1)  # the window was moved earlier than the order's 24 h
+    o = make()
+    assert o.application_expired(NOW + timedelta(hours=2), closed) is True
+    assert o.status == model.CANCELLED and o.expires_at == closed
+    outcome = o.apply_payment(Payment(o.order_number, "T1", 10000, closed, "statement"))
+    assert outcome == model.PAID_NOW and o.status == model.PAID and not o.refund_due
+    assert o.closed_reason is None and [e.type for e in o.events][-1] == "payment.order.paid"
+
+    late = make()
+    late.application_expired(NOW + timedelta(hours=2), closed)
+    outcome = late.apply_payment(Payment(late.order_number, "T2", 10000,
+                                         closed + timedelta(seconds=1), "notification"))
+    assert outcome == model.DUPLICATE_OTHER_ORDER and late.refund_due
+    assert late.status == model.CANCELLED
+
+    replaced = make()  # cancelled for another reason (a newer order): money goes back
+    replaced.cancel(NOW, "已被新订单取代", replaced_by="BK2")
+    outcome = replaced.apply_payment(Payment(replaced.order_number, "T3", 10000, NOW, "query"))
+    assert outcome == model.DUPLICATE_OTHER_ORDER and replaced.refund_due
