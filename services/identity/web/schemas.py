@@ -9,6 +9,8 @@ from services.identity.domain.security import SECURITY_QUESTIONS
 
 PHONE = validate.Regexp(r"^1[3-9]\d{9}$", error="请输入 11 位中国大陆手机号码")
 CODE = validate.Regexp(r"^\d{6}$", error="验证码为 6 位数字")
+NAME = validate.Regexp(r"^[\u4e00-\u9fa5A-Za-z][\u4e00-\u9fa5A-Za-z·\.\- ]{0,49}$",
+                       error="姓名只能包含中文、英文字母、间隔号“·”和空格")
 EARLIEST, YEARS_AHEAD = date(1950, 1, 1), 6  # students about to graduate may register early
 
 
@@ -42,9 +44,7 @@ class DegreeIn(Schema):
 class SignUpIn(Schema):
     username = fields.String(required=True, validate=validate.Length(max=30))
     password = fields.String(required=True, validate=validate.Length(max=64), load_only=True)
-    name = fields.String(required=True, validate=validate.Regexp(
-        r"^[\u4e00-\u9fa5A-Za-z][\u4e00-\u9fa5A-Za-z·\.\- ]{0,49}$",
-        error="姓名只能包含中文、英文字母、间隔号“·”和空格"))
+    name = fields.String(required=True, validate=NAME)
     document_type = fields.String(required=True, validate=validate.OneOf(list(DOCUMENT_TYPES)))
     document_number = fields.String(required=True, validate=validate.Length(max=40))
     phone = fields.String(allow_none=True, validate=validate.Regexp(
@@ -66,7 +66,7 @@ class EducationChangeIn(Schema):
 
 
 class NameCorrectionIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    name = fields.String(required=True, validate=NAME)
     name_confirmed = fields.Boolean(required=True, validate=validate.Equal(
         True, error="请确认新姓名与证件一致"))
 

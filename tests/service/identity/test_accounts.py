@@ -196,7 +196,10 @@ def test_a_name_is_corrected_only_after_the_public_security_check_said_it_is_wro
     assert client.get("/api/identity/me", headers=me).get_json()["name_correctable"] is True
     unconfirmed = client.put("/api/identity/me/name", json={"name": "张叁"}, headers=me)
     assert unconfirmed.status_code == 422
-    same = client.put("/api/identity/me/name", json={"name": " 张三 ", "name_confirmed": True},
+    odd = client.put("/api/identity/me/name", json={"name": "张3<b>", "name_confirmed": True},
+                     headers=me)
+    assert odd.status_code == 422 and "姓名只能包含中文" in str(odd.get_json())
+    same = client.put("/api/identity/me/name", json={"name": "张三", "name_confirmed": True},
                       headers=me)
     assert same.status_code == 422 and same.get_json()["error"]["code"] == "name_unchanged"
     done = client.put("/api/identity/me/name", json=fix, headers=me)
