@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields
 
 
 class EventValidationError(ValueError):
@@ -98,5 +98,20 @@ def _schema(c: EventContract, strict: bool) -> Schema:
     key = (c.type, c.version, strict)
     schema = _SCHEMAS.get(key)
     if schema is None or type(schema) is not c.schema:
-        schema = _SCHEMAS[key] = c.schema(unknown=RAISE if strict else EXCLUDE)
+        schema = c.schema(unknown=RAISE if strict else EXCLUDE)
+        if not strict:
+            _tolerate_nested(schema)
+        _SCHEMAS[key] = schema
     return schema
+
+
+def _tolerate_nested(schema: Schema) -> None:
+    """A consumer ignores unknown fields at every depth, not only at the top: marshmallow's
+    ``unknown`` does not reach nested schemas, so one field a newer producer adds inside
+    ``education`` or ``scores[]`` would otherwise park every such event."""
+    for field in schema.fields.values():
+        while isinstance(field, fields.List):
+            field = field.inner
+        if isinstance(field, fields.Nested):
+            field.unknown = EXCLUDE
+            _tolerate_nested(field.schema)

@@ -81,3 +81,18 @@ def test_the_published_catalog_is_consistent():
     from services.common.events.registry import load_catalog
     for (type_, version), c in load_catalog().items():
         assert type_.startswith(c.producer + ".") and c.version == version and c.summary
+
+
+def test_consumers_ignore_unknown_fields_inside_nested_objects_too():
+    """identity's education claim and registration's scores are nested: a field a newer
+    producer adds there must not park the event at an older consumer."""
+    data = {"candidate_id": "c-1", "username": "wang01", "name": "王小明",
+            "document_type": "resident_id", "document_number_masked": "110105********002X",
+            "birth_date": "1990-01-01", "registered_at": "2026-11-23T10:00:00+00:00",
+            "education": {"level": "本科", "school": "重庆大学", "major": "土木工程",
+                          "graduation_date": "2012-06-30", "certificate_number": "1061",
+                          "study_mode": "全日制", "added_later": "x"}}
+    loaded = validate_data("identity.candidate.registered", data, version=1, strict=False)
+    assert loaded["education"]["school"] == "重庆大学" and "added_later" not in loaded["education"]
+    with pytest.raises(EventValidationError):  # producers still may not send unknown fields
+        validate_data("identity.candidate.registered", data, version=1)
