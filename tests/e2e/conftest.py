@@ -25,7 +25,7 @@ def embedded(tmp_path_factory):
                                 stdout=out, stderr=subprocess.STDOUT)
     platform = RunningPlatform(f"http://127.0.0.1:{8000 + offset}", offset, env, log)
     try:
-        wait_for(platform.base_url + "/readyz", 90, proc, log)
+        wait_for(platform.base_url + "/readyz?upstreams=all", 90, proc, log)
         yield platform
     finally:
         proc.terminate()

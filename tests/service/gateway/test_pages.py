@@ -174,3 +174,13 @@ def test_service_to_service_routes_are_not_reachable_through_the_gateway(client)
                  "/api/identity/internal/candidates/x/photo"):
         assert client.post(path, data={"grant_type": "client_credentials"}).status_code == 404
         assert client.get(path).status_code == 404
+
+
+def test_a_service_down_degrades_the_gateway_but_keeps_it_ready(client):
+    """Kubernetes probes /readyz: one service down must not take the whole site away."""
+    probe = client.get("/readyz")
+    assert probe.status_code == 200 and probe.get_json()["status"] == "degraded"
+    assert probe.get_json()["checks"]["identity"] is True
+    assert probe.get_json()["checks"]["payment"] is False
+    whole = client.get("/readyz?upstreams=all")  # start-up scripts wait for every service
+    assert whole.status_code == 503
