@@ -69,8 +69,9 @@ def content(page) -> str:
 
 
 def photo_locked(chromium, base: str, cand, name: str, sign_in) -> None:
-    """Seed 000: the candidate (a signed-in ``journey.Client``) uploads a standard photo and the
-    province's reviewer locks it in identity's queue; only then may applications be confirmed."""
+    """Seed 000: the candidate (a signed-in ``journey.Client``) uploads a standard photo and a
+    platform admin locks it in identity's queue (photo review is national, not for a province's
+    reviewer); only then may applications be confirmed."""
     from services.identity.demo import demo_photo_jpeg
     from services.identity.domain.photos import DEFAULT_MAX_BYTES
     resp = cand.post("/api/identity/me/photo", files={
@@ -79,7 +80,7 @@ def photo_locked(chromium, base: str, cand, name: str, sign_in) -> None:
     context = chromium.new_context(locale="zh-CN")
     ops = context.new_page()
     ops.set_default_timeout(15000)
-    sign_in(ops, base, "reviewer")
+    sign_in(ops, base, "opsadmin")
     ops.goto(base + "/ops/identity/photos")
     ops.locator("tr", has_text=name).locator("button:has-text('通过并锁定')").first.click()
     ops.wait_for_load_state()

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, g, redirect, render_template, request, ur
 from sqlalchemy import func, select
 
 from services.common.auth import ROLES
-from services.common.errors import DomainError, NotFound
+from services.common.errors import DomainError, Forbidden, NotFound
 from services.common.web.ops import ops_page
 from services.identity.adapters.orm import accounts, outbound_messages
 from services.identity.domain import documents
@@ -30,6 +30,15 @@ def _row(a: Account) -> dict:
 def _scope_of(form) -> dict:
     """The scope fields of the staff forms; the service keeps those the chosen roles read."""
     return {k: form.get(k) for k in ("province", "review_point", "unit_id", "committee")}
+
+
+def _may_review_photos(principal) -> None:
+    """A locked photo is printed on every province's admit cards and certificates, and identity
+    does not know where a candidate applies: photo review is national, for platform admins and
+    reviewers without a province scope, not for a province's reviewers."""
+    if not principal.has_any(ADMIN) and (principal.scope or {}).get("province"):
+        raise Forbidden("照片审核由平台管理员（或不限省份的审核人员）负责，省级审核人员无此权限",
+                        code="photo_review_national")
 
 
 def ops_blueprint(runtime) -> Blueprint:
@@ -115,6 +124,7 @@ def ops_blueprint(runtime) -> Blueprint:
     @bp.get("/photos")
     @ops_page(ADMIN, REVIEWER)
     def photo_queue():
+        _may_review_photos(g.principal)
         with runtime.uow() as uow:
             rows = photos.queue(uow)
             names = {a.id: (a.name, a.username) for a in uow.session.query(Account).filter(
@@ -124,6 +134,7 @@ def ops_blueprint(runtime) -> Blueprint:
     @bp.get("/photos/<photo_id>.jpg")
     @ops_page(ADMIN, REVIEWER)
     def photo_image(photo_id: str):
+        _may_review_photos(g.principal)
         with runtime.uow() as uow:
             return Response(photos.image(uow, photo_id), mimetype="image/jpeg")
 
@@ -132,6 +143,7 @@ def ops_blueprint(runtime) -> Blueprint:
     def photo_review(photo_id: str, decision: str):
         if decision not in ("approve", "reject"):
             raise NotFound("没有这个操作")
+        _may_review_photos(g.principal)
         with runtime.uow() as uow:
             photos.review(uow, photo_id, decision == "approve", g.principal.username,
                           request.form.get("reason"))
@@ -140,12 +152,14 @@ def ops_blueprint(runtime) -> Blueprint:
     @bp.get("/sms")
     @ops_page(ADMIN)
     def messages():
-        """The sandbox SMS / e-mail log: what was sent, to whom (masked), when."""
+        """The SMS / e-mail log: what was sent, to whom (masked), when. Bodies carry live codes
+        and reset links: in production they are not even read, let alone shown."""
+        m, sandbox = outbound_messages, not runtime.settings.production
+        columns = [m.c.created_at, m.c.channel, m.c.recipient_masked, m.c.purpose]
         with runtime.engine.connect() as conn:
-            rows = conn.execute(select(outbound_messages).order_by(
-                outbound_messages.c.created_at.desc()).limit(200)).all()
-        return render_template("identity/ops_messages.html", rows=rows,
-                               sandbox=not runtime.settings.production)
+            rows = conn.execute(select(*columns, *([m.c.body] if sandbox else []))
+                                .order_by(m.c.created_at.desc()).limit(200)).all()
+        return render_template("identity/ops_messages.html", rows=rows, sandbox=sandbox)
 
     @bp.get("/audit")
     @ops_page(AUDITOR, ADMIN)

@@ -67,10 +67,24 @@ def of_item(session, item_id: str) -> list[dict]:
         select(*LISTED).where(t.c.item_id == item_id).order_by(t.c.uploaded_at))]
 
 
-
-
 def content(session, proof_id: str) -> dict:
     row = session.execute(select(t).where(t.c.id == proof_id)).first()
     if row is None:
         raise NotFound("没有找到该证明材料", code="proof_not_found")
     return dict(row._mapping)
+
+
+def for_reviewer(uow, principal, proof_id: str, item_id: str | None = None) -> dict:
+    """A proof for staff who may see its review item (``item_id``: the item on screen, which
+    must be the same candidate's; else the proof's own item). ID card scans and diplomas are
+    personal data: every view is in the audit log (``proof.viewed``), committed."""
+    row = content(uow.session, proof_id)
+    if (item_id or row["item_id"]) is None:
+        raise NotFound("没有找到该证明材料", code="proof_not_found")
+    item = review.get_item(uow, principal, item_id or row["item_id"])  # scope check
+    if row["candidate_id"] != item.candidate_id:
+        raise NotFound("没有找到该证明材料", code="proof_not_found")
+    uow.audit(principal.username, "proof.viewed", proof_id, item_id=item.id,
+              candidate_id=row["candidate_id"], kind=row["kind"], viewer=principal.sub)
+    uow.commit()
+    return row

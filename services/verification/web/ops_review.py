@@ -106,8 +106,5 @@ def install(bp: Blueprint, runtime) -> None:
     @ops_page(*READ_ROLES)
     def proof_file(item_id, proof_id):
         with runtime.uow() as uow:
-            item = review.get_item(uow, g.principal, item_id)
-            row = proofs.content(uow.session, proof_id)
-        if row["candidate_id"] != item.candidate_id:
-            raise NotFound("没有找到该证明材料", code="proof_not_found")
+            row = proofs.for_reviewer(uow, g.principal, proof_id, item_id)
         return file_response(row)

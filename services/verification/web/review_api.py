@@ -132,10 +132,8 @@ def install(api, runtime) -> None:
 
     @api.route("/review/proofs/<proof_id>", roles=READ_ROLES)
     def review_proof_file(proof_id, principal):
-        """A proof of a candidate whose item is in my scope."""
+        """A proof of a candidate whose item is in my scope; every view is audited
+        (``proof.viewed``)."""
         with runtime.uow() as uow:
-            row = proofs.content(uow.session, proof_id)
-            if row["item_id"] is None:
-                raise NotFound("没有找到该证明材料", code="proof_not_found")
-            review.get_item(uow, principal, row["item_id"])  # scope check
+            row = proofs.for_reviewer(uow, principal, proof_id)
         return file_response(row)

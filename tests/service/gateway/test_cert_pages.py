@@ -4,18 +4,24 @@ seed 004's three materials, an officer rejects it on the desk and the holder see
 from __future__ import annotations
 
 import io
+import json
 import re
 import threading
+import uuid
 from contextlib import contextmanager
 
 import pytest
+from sqlalchemy import update
 from werkzeug.serving import make_server
 
 from gateway import create_app, limiter
 from gateway.config import GatewayConfig
+from services.certificates.adapters.orm import certificates
 from services.common.auth import TokenVerifier
+from services.common.bus.base import Outgoing
 from services.common.config import SERVICES
 from tests.service.certificates.conftest import qualification, qualified_event
+from tests.service.certificates.test_title_certificates import DECIDED, decided_event, decision
 from tests.service.gateway.conftest import DOWN, csrf_of
 from tests.service.gateway.test_pages import login_staff
 
@@ -47,13 +53,12 @@ def _running_site(make_settings, bus, **cert_settings):
     client = app.test_client()
     _login(client, "demo_candidate")
     me = client.get("/api/identity/me").get_json()
-    from services.common.bus.base import Outgoing
     bus.publish([Outgoing("q-1", "registration.candidate.qualified",
                           qualified_event(qualification(candidate_id=me["id"], holder_name="王小明")))])
     assert bus.wait_idle(10)
     [cert] = client.get("/api/certificates/me").get_json()
     try:
-        yield client, app, cert["number"]
+        yield client, app, cert["number"], certs
     finally:
         for server, _ in servers:
             server.shutdown()
@@ -67,43 +72,89 @@ def _login(client, login: str) -> None:
 
 @pytest.fixture
 def site(make_settings, bus):
-    with _running_site(make_settings, bus) as running:
-        yield running
+    with _running_site(make_settings, bus) as (client, app, number, _):
+        yield client, app, number
 
 
 @pytest.fixture
 def paper_site(make_settings, bus):
     """The same site, the demo exam still on paper certificates (seed 004 replacement)."""
-    with _running_site(make_settings, bus,
-                       extra={"paper_only_exams": frozenset({"JJS"})}) as running:
-        yield running
+    paper_only = {"paper_only_exams": frozenset({"JJS"})}
+    with _running_site(make_settings, bus, extra=paper_only) as (client, app, number, _):
+        yield client, app, number
+
+
+def _share(client, app, number: str, pin: str):
+    """The holder makes a link on the certificate page; (an employer's client, its path)."""
+    page = client.get(f"/certificates/{number}").get_data(as_text=True)
+    resp = client.post(f"/certificates/{number}/shares", data={
+        "csrf_token": csrf_of(page), "pin": pin, "label": "某某公司人事部", "days": "30"})
+    assert resp.status_code == 302
+    shown = client.get(resp.headers["Location"]).get_data(as_text=True)
+    match = re.search(r"查验链接（仅显示这一次）：<code>([^<]+)</code>", shown)
+    assert match, re.findall(r'class="flash[^"]*"[^>]*>([^<]+)', shown)
+    return app.test_client(), "/" + match.group(1).split("/", 3)[3]  # the employer: no sign-in
+
+
+def _open(employer, path: str, pin: str):
+    form = employer.get(path).get_data(as_text=True)
+    return employer.post(path, data={"csrf_token": csrf_of(form), "pin": pin})
+
+
+def _heading(html: str) -> str:
+    return re.search(r"<h2>([^<]*)</h2>", html).group(1)
 
 
 def test_share_with_a_pin_employer_opens_it_and_wrong_pins_lock_it(site):
     client, app, number = site
     page = client.get(f"/certificates/{number}").get_data(as_text=True)
     assert "分享给用人单位" in page and "第 1 版" in page
-    resp = client.post(f"/certificates/{number}/shares", data={
-        "csrf_token": csrf_of(page), "pin": "864213", "label": "某某公司人事部", "days": "30"})
-    assert resp.status_code == 302
-    shown = client.get(resp.headers["Location"]).get_data(as_text=True)
-    match = re.search(r"查验链接（仅显示这一次）：<code>([^<]+)</code>", shown)
-    assert match, re.findall(r'class="flash[^"]*"[^>]*>([^<]+)', shown)
-    url = match.group(1)
-    path = "/" + url.split("/", 3)[3]
-    employer = app.test_client()  # no sign-in
+    employer, path = _share(client, app, number, "864213")
     form = employer.get(path)
     assert form.status_code == 200 and "查验码" in form.get_data(as_text=True)
     assert form.headers["Referrer-Policy"] == "no-referrer"
-    ok = employer.post(path, data={"csrf_token": csrf_of(form.get_data(as_text=True)), "pin": "864213"})
-    assert ok.status_code == 200 and "证书有效" in ok.get_data(as_text=True)
+    ok = _open(employer, path, "864213")
+    assert ok.status_code == 200 and _heading(ok.get_data(as_text=True)) == "✔ 证书有效"
     assert "王小明" in ok.get_data(as_text=True)
+    assert "<dt>资格名称</dt>" in ok.get_data(as_text=True)  # a qualification certificate
     for _ in range(5):
-        wrong = employer.post(path, data={"csrf_token": csrf_of(form.get_data(as_text=True)),
-                                          "pin": "000000"})
-        assert wrong.status_code == 422
-    locked = employer.post(path, data={"csrf_token": csrf_of(form.get_data(as_text=True)), "pin": "864213"})
+        assert _open(employer, path, "000000").status_code == 422
+    locked = _open(employer, path, "864213")
     assert locked.status_code == 422 and "证书有效" not in locked.get_data(as_text=True)
+
+
+def test_shared_title_certificate_says_what_it_is_and_why_it_fails(make_settings, bus):
+    """The employer's page says what verify.html says: a professional title is labelled as one,
+    a signature that no longer verifies is not called a revocation, and a revocation is."""
+    with _running_site(make_settings, bus) as (client, app, _, certs):
+        me = client.get("/api/identity/me").get_json()
+        bus.publish([Outgoing(str(uuid.uuid4()), DECIDED, decided_event(decision(
+            candidate_id=me["id"], holder_name="王小明")))])
+        assert bus.wait_idle(10)
+        title = next(c["number"] for c in client.get("/api/certificates/me").get_json()
+                     if c["kind"] == "title")
+        employer, path = _share(client, app, title, "k8s2j9")
+        html = _open(employer, path, "k8s2j9").get_data(as_text=True)
+        assert _heading(html) == "✔ 证书有效"
+        assert "<dt>职称名称</dt><dd>工程师（中级）</dd>" in html
+        assert "<dt>职称系列</dt><dd>工程技术</dd>" in html
+        assert "资格名称" not in html
+
+        def stored(**values):
+            with certs.engine.begin() as conn:
+                conn.execute(update(certificates).where(certificates.c.number == title)
+                             .values(**values))
+        with certs.engine.connect() as conn:
+            raw = conn.execute(certificates.select().where(certificates.c.number == title)
+                               ).one().credential
+        doc = json.loads(raw)
+        doc["credentialSubject"]["professionalTitle"]["level"] = "正高级"  # altered after signing
+        stored(credential=json.dumps(doc))
+        html = _open(employer, path, "k8s2j9").get_data(as_text=True)
+        assert _heading(html) == "✘ 证书签名无效" and "吊销" not in html
+        stored(credential=raw, status="revoked")
+        html = _open(employer, path, "k8s2j9").get_data(as_text=True)
+        assert _heading(html) == "✘ 证书已吊销"
 
 
 def test_correction_needs_a_real_proof(site):

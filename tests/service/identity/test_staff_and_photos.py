@@ -227,6 +227,27 @@ def test_preview_makes_any_picture_standard_then_save_review_and_lock(ident, tok
     assert outbox_types(rt).count("identity.photo.locked") == 1
 
 
+def test_photo_review_is_national_not_for_a_provinces_reviewer(ident, tokens):
+    """Identity does not know where a candidate applies, and a locked photo is printed in every
+    province: a reviewer scoped to one province neither sees the queue nor decides in it."""
+    _, client, me = ident
+    pid = upload(client, me, picture()).get_json()["pending"]["id"]
+    provincial = tokens.headers(sub="r50", roles=("reviewer",), username="reviewer",
+                                scope={"province": "50", "review_point": None})
+    for resp in (client.get("/ops/identity/photos", headers=provincial),
+                 client.get(f"/ops/identity/photos/{pid}.jpg", headers=provincial),
+                 client.post(f"/ops/identity/photos/{pid}/approve", headers=provincial)):
+        assert resp.status_code == 403 and "照片审核由平台管理员" in resp.get_data(as_text=True)
+        assert pid not in resp.get_data(as_text=True)
+    assert client.get("/api/identity/me/photo", headers=me).get_json()["locked"] is None
+    admin = tokens.headers(**ADMIN)
+    assert pid in client.get("/ops/identity/photos", headers=admin).get_data(as_text=True)
+    image = client.get(f"/ops/identity/photos/{pid}.jpg", headers=admin)
+    assert image.status_code == 200 and image.mimetype == "image/jpeg"
+    assert client.post(f"/ops/identity/photos/{pid}/approve", headers=admin).status_code == 302
+    assert client.get("/api/identity/me/photo", headers=me).get_json()["locked"]["id"] == pid
+
+
 def test_an_approved_application_locks_the_current_photo(ident):
     rt, client, me = ident
     upload(client, me, picture())
@@ -241,6 +262,28 @@ def test_an_approved_application_locks_the_current_photo(ident):
     handler.callback(event.to_json().encode())  # redelivered: no second effect
     assert client.get("/api/identity/me/photo", headers=me).get_json()["locked"] is not None
     assert outbox_types(rt).count("identity.photo.locked") == 1
+
+
+@pytest.mark.parametrize("production", [False, True])
+def test_the_message_log_shows_codes_to_staff_only_outside_production(make_settings, bus, tokens,
+                                                                      production):
+    from services.identity.bootstrap import bootstrap
+    from services.identity.web import create_app
+    from tests.service.identity.conftest import SIGNUP
+    rt = bootstrap(make_settings("identity", production=production), transport=bus)
+    client = create_app(rt, verifier=tokens.verifier).test_client()
+    me = tokens.headers(sub=client.post("/api/identity/candidates", json=SIGNUP).get_json()["id"])
+    assert client.post("/api/identity/me/phone/code", json={"phone": "13900139000"},
+                       headers=me).status_code == 200
+    with rt.engine.connect() as conn:
+        [body] = conn.execute(text("SELECT body FROM outbound_messages")).scalars()
+    code = re.search(r"验证码 (\d{6})", body).group(1)
+    page = client.get("/ops/identity/sms", headers=tokens.headers(**ADMIN)).get_data(as_text=True)
+    assert "139****9000" in page  # the message is listed either way
+    if production:
+        assert code not in page and body not in page and "正文已隐藏" in page
+    else:
+        assert code in page and "正文已隐藏" not in page
 
 
 def test_in_production_each_totp_code_signs_in_once(make_settings, bus, tokens):

@@ -70,3 +70,31 @@ def test_proofs_join_the_open_item_and_the_candidate_lists_and_reads_them(svc, r
     resp = svc.client.get(f"/api/verification/review/proofs/{first['id']}",
                           headers=rv.reviewer("r44", scope={"province": "44"}))
     assert resp.status_code == 404
+
+
+def proof_views(svc) -> list[tuple]:
+    from sqlalchemy import select
+    log = svc.rt.tables.audit_log
+    with svc.rt.engine.connect() as conn:
+        return [(r.actor, r.target, r.detail["item_id"], r.detail["viewer"]) for r in conn.execute(
+            select(log).where(log.c.action == "proof.viewed").order_by(log.c.id))]
+
+
+def test_every_staff_view_of_a_proof_is_audited(svc, rv):
+    svc.deliver(svc.registered(name="钱进", education=OLD))
+    proof = rv.upload(jpeg_bytes(), "毕业证.jpg").get_json()
+    item = proof["item_id"]
+    assert svc.client.get(f"/api/verification/me/proofs/{proof['id']}",
+                          headers=svc.tokens.headers()).status_code == 200  # the owner: no entry
+    outside = rv.reviewer("r44", scope={"province": "44"})
+    assert svc.client.get(f"/api/verification/review/proofs/{proof['id']}",
+                          headers=outside).status_code == 404
+    assert svc.client.get(f"/ops/verification/review/{item}/proofs/{proof['id']}",
+                          headers=outside).status_code == 404
+    assert proof_views(svc) == []  # refused: nothing was shown
+    api = svc.client.get(f"/api/verification/review/proofs/{proof['id']}", headers=rv.reviewer())
+    page = svc.client.get(f"/ops/verification/review/{item}/proofs/{proof['id']}",
+                          headers=rv.reviewer("rev2"))
+    assert api.status_code == page.status_code == 200 and page.data.startswith(b"\xff\xd8\xff")
+    assert proof_views(svc) == [("rev1", proof["id"], item, "staff-rev1"),
+                                ("rev2", proof["id"], item, "staff-rev2")]
