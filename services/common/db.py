@@ -96,6 +96,12 @@ def ensure_database(url: str) -> None:
         admin.dispose()
 
 
+# CloudEvents ids may be any non-empty string: ours are UUIDs, another producer's may be longer.
+# The inbox and dead letters keep ids up to this length; a consumer parks an event with a longer
+# one at once (a column too short for it would fail every retry and the parking too).
+EVENT_ID_LENGTH = 200
+
+
 @dataclass(frozen=True)
 class PlatformTables:
     outbox: Table
@@ -119,7 +125,7 @@ def platform_tables(metadata: MetaData) -> PlatformTables:
           sqlite_where=outbox.c.sent_at.is_(None))
     inbox = Table(
         "inbox", metadata,
-        Column("event_id", String(36), nullable=False),
+        Column("event_id", String(EVENT_ID_LENGTH), nullable=False),
         Column("handler", String(120), nullable=False),
         Column("processed_at", UTCDateTime, nullable=False),
         PrimaryKeyConstraint("event_id", "handler", name="pk_inbox"),
@@ -127,7 +133,7 @@ def platform_tables(metadata: MetaData) -> PlatformTables:
     dead_letters = Table(
         "dead_letters", metadata,
         Column("id", String(80), primary_key=True),  # event id + queue: one row per parked message
-        Column("event_id", String(36), nullable=False),
+        Column("event_id", String(EVENT_ID_LENGTH), nullable=False),
         Column("event_type", String(120), nullable=False),
         Column("queue", String(200), nullable=False),
         Column("payload", Text, nullable=False),

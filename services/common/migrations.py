@@ -47,8 +47,10 @@ def _render_item(type_, obj, autogen_context):
 
 
 def _run(context, connection, metadata) -> None:
+    # compare_type: a changed column length needs a migration too (the check in
+    # tests/deploy/test_migrations.py compares types, so ``revision`` must see them).
     context.configure(connection=connection, target_metadata=metadata,
                       render_as_batch=connection.dialect.name == "sqlite",
-                      compare_type=False, render_item=_render_item)
+                      compare_type=True, render_item=_render_item)
     with context.begin_transaction():
         context.run_migrations()

@@ -50,7 +50,7 @@ class Probe:
         self.tables = platform_tables(md)
         self.effects = Table("effects", md,
                              Column("id", Integer, primary_key=True, autoincrement=True),
-                             Column("event_id", String(36), nullable=False),
+                             Column("event_id", String(200), nullable=False),
                              Column("value", Integer, nullable=False))
         settings = Settings(service, data_dir=tmp_path / "probe-data", database_url=database_url,
                             amqp_url=amqp_url, production=False, retry_delays_ms=tuple(retry),

@@ -70,6 +70,29 @@ def test_malformed_messages_are_parked_at_once_and_the_worker_goes_on(probes):
     assert p.effect_counts() == Counter({event_id: 1})
 
 
+def test_long_event_ids_are_handled_or_parked_and_the_worker_goes_on(probes):
+    """CloudEvents ids are any string. PostgreSQL enforces column lengths: a 100-character id
+    is handled once, a 250-character one (longer than the tables keep) is parked at once and
+    its dead letter recorded, instead of failing the parking and coming back forever."""
+    p = probes()
+    good = json.loads(_envelope(p))
+    handle = p.start()
+    wait_until(handle.amqp_worker.connected.is_set, 10, what="consumer up")
+    long_id, too_long = "l" * 100, "t" * 250
+    p.runtime.transport.publish([
+        Outgoing(i, EVENT, json.dumps(dict(good, id=i)).encode()) for i in (long_id, too_long)])
+    [row] = wait_until(p.dead_letters, 10, what="the dead letter of the too-long id")
+    assert (row.event_id, row.attempts) == (too_long[:200], 1)
+    assert "at most 200 characters" in row.error
+    assert json.loads(row.payload)["id"] == too_long
+    wait_until(lambda: p.effects_total() == 1, 10, what="the long id's effect")
+    assert p.effect_counts() == Counter({long_id: 1})
+
+    [event_id] = p.emit(1)  # the worker is still consuming
+    wait_until(lambda: p.effects_total() == 2, 10, what="a good event after the long ids")
+    assert p.effect_counts() == Counter({long_id: 1, event_id: 1})
+
+
 def _envelope(p) -> str:
     """A valid event as the relay would publish it (taken from the outbox, then cleared)."""
     from sqlalchemy import delete, select

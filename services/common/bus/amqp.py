@@ -277,10 +277,20 @@ class AmqpWorker:
                                      self._props(msg, attempts, error, queue))])
 
     def _on_dead_letter(self, ch, msg) -> None:
+        """Record a parked message, then ack it.
+
+        A sink that is down raises and the message stays queued (the connection drops and
+        comes back later); one that can never store this message raises PermanentFailure and
+        the message is acked with an error logged, or it would come back forever.
+        """
         headers = msg.properties.get("application_headers") or {}
-        self.dead_letter_sink(str(headers.get(QUEUE_HEADER, "?")), msg.body,
-                              str(headers.get(ERROR_HEADER, "unknown")),
-                              int(headers.get(ATTEMPT_HEADER, 0)))
+        queue = str(headers.get(QUEUE_HEADER, "?"))
+        try:
+            self.dead_letter_sink(queue, msg.body, str(headers.get(ERROR_HEADER, "unknown")),
+                                  int(headers.get(ATTEMPT_HEADER, 0)))
+        except PermanentFailure as exc:
+            log.error("dropping dead letter %r of %s: %s", msg.properties.get("message_id"),
+                      queue, exc)
         ch.basic_ack(msg.delivery_tag)
 
     def run(self) -> None:

@@ -2,7 +2,8 @@
 
 Each subscription has its own queue and thread (a competing consumer of one); failures are
 retried after the configured delays and then parked through the service's dead-letter sink.
-Durability comes from the outbox: an event is marked sent only once every queue holds it.
+Durability comes from the outbox: an event is marked sent only once every queue holds it, so
+``shutdown`` must not drop what the queues hold (a restart would never see it again).
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import queue
 import threading
 import traceback
 
-from services.common.bus.base import Outgoing, Subscription, Transport, topic_matches
+from services.common.bus.base import Outgoing, PublishError, Subscription, Transport, topic_matches
 from services.common.errors import PermanentFailure
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,9 @@ class InMemoryBus(Transport):
         self._lock = threading.Lock()
         self._idle = threading.Condition()
         self._in_flight = 0
+        # Messages waiting out a retry delay: token -> (timer, subscription, body, attempt, error).
+        self._retries: dict[object, tuple] = {}
+        self._draining = False
         self.published: list[Outgoing] = []  # every message accepted, for contract tests
 
     def subscribe(self, sub: Subscription) -> None:
@@ -46,9 +50,46 @@ class InMemoryBus(Transport):
         self._threads.append(t)
 
     def stop(self) -> None:
+        """Stop at once, dropping what is queued (tests); ``shutdown`` is the clean stop."""
         self._stop.set()
         for _, q in self._subs:
             q.put(None)
+
+    def shutdown(self, timeout: float = 10.0) -> int:
+        """Handle what the queues hold, then stop; return how many messages were not handled.
+
+        Their outbox rows are already marked sent, so nothing may be dropped. A retry waits up
+        to 30 s, longer than a stop should take: a message waiting for one (or failing now) is
+        parked at once with its error, for ops to replay after the restart, and so is anything
+        still queued after ``timeout`` seconds (a handler that hangs).
+        """
+        with self._idle:
+            self._draining = True
+            waiting, self._retries = list(self._retries.values()), {}
+        for timer, sub, body, attempt, error in waiting:
+            timer.cancel()
+            self._park_unhandled(sub, body, f"stopped before retry {attempt}; last error:\n{error}",
+                                 attempt)
+        self.wait_idle(timeout)
+        self.stop()
+        for t in self._threads:
+            t.join(max(0.1, timeout / 10))
+        left = [(sub, item) for sub, q in self._subs for item in _drain(q) if item is not None]
+        for sub, (body, attempt) in left:
+            self._park_unhandled(sub, body, "not handled before the platform stopped", attempt)
+        with self._idle:
+            hung = self._in_flight
+        if hung:
+            log.error("%d message(s) still in a handler after %.0fs: they are lost", hung, timeout)
+        return len(waiting) + len(left) + hung
+
+    def _park_unhandled(self, sub: Subscription, body: bytes, error: str, attempt: int) -> None:
+        try:
+            self._park(sub, body, error, attempt)
+        except Exception:  # noqa: BLE001 - the others are still parked
+            log.exception("could not park an unhandled message of %s", sub.queue)
+        finally:
+            self._done()
 
     def _enqueue(self, q: queue.Queue, item) -> None:
         with self._idle:
@@ -61,6 +102,8 @@ class InMemoryBus(Transport):
             self._idle.notify_all()
 
     def publish(self, messages: list[Outgoing]) -> None:
+        if self._stop.is_set() or self._draining:  # the relay keeps the rows unsent
+            raise PublishError("the in-process bus is stopping")
         for m in messages:
             self.published.append(m)
             for sub, q in self._subs:
@@ -88,17 +131,33 @@ class InMemoryBus(Transport):
         except PermanentFailure as exc:
             self._park(sub, body, f"PermanentFailure: {exc}", attempt + 1)
         except Exception as exc:  # noqa: BLE001 - any handler error is retried, then parked
-            if attempt < len(self.retry_delays):
+            if attempt < len(self.retry_delays) and self._retry_later(sub, body, attempt, exc):
                 log.warning("handler %s failed (attempt %d): %s", sub.queue, attempt + 1, exc)
-                with self._idle:
-                    self._in_flight += 1
-                q = next(q for s, q in self._subs if s is sub)
-                timer = threading.Timer(self.retry_delays[attempt], q.put, ((body, attempt + 1),))
-                timer.daemon = True
-                timer.start()
             else:
                 self._park(sub, body, "".join(traceback.format_exception(exc))[-4000:],
                            attempt + 1)
+
+    def _retry_later(self, sub: Subscription, body: bytes, attempt: int, exc: Exception) -> bool:
+        """Schedule the next attempt; False while shutting down (then it is parked now)."""
+        with self._idle:
+            if self._draining:
+                return False
+            token = object()
+            timer = threading.Timer(self.retry_delays[attempt], self._retry, (token,))
+            timer.daemon = True
+            self._retries[token] = (timer, sub, body, attempt + 1,
+                                    "".join(traceback.format_exception(exc))[-4000:])
+            self._in_flight += 1
+            timer.start()
+            return True
+
+    def _retry(self, token: object) -> None:
+        with self._idle:
+            entry = self._retries.pop(token, None)
+        if entry is None:  # shutdown parked it meanwhile
+            return
+        _, sub, body, attempt, _ = entry
+        next(q for s, q in self._subs if s is sub).put((body, attempt))
 
     def _park(self, sub: Subscription, body: bytes, error: str, attempts: int) -> None:
         if sub.dead_letter is None:
@@ -118,3 +177,12 @@ class InMemoryBus(Transport):
                 log.exception("dead-letter sink failed for %s", sub.queue)
             finally:
                 self._done()
+
+
+def _drain(q: queue.Queue) -> list:
+    items = []
+    while True:
+        try:
+            items.append(q.get_nowait())
+        except queue.Empty:
+            return items

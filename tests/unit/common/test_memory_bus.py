@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from services.common.bus.base import Outgoing, Subscription
+from services.common.bus.base import Outgoing, PublishError, Subscription
 from services.common.bus.memory import InMemoryBus
 from services.common.errors import PermanentFailure
 
@@ -127,3 +127,57 @@ def test_a_failing_dead_letter_sink_does_not_kill_the_consumer():
         assert [x for x, _ in rec.calls] == [b"1", b"2"]
     finally:
         bus.stop()
+
+
+def test_shutdown_handles_what_is_queued_before_it_returns():
+    """Embedded mode's outbox marks an event sent once the bus holds it: a stop that dropped
+    the queues would lose it for good."""
+    rec = Recorder()
+    slow = Subscription("svc", "h", ("payment.#",), lambda body: (time.sleep(0.02), rec(body)),
+                        rec.park)
+    bus = InMemoryBus(retry_delays_ms=(10,))
+    bus.subscribe(slow)
+    bus.publish([_msg(body=str(i).encode()) for i in range(20)])
+    assert bus.shutdown(5) == 0
+    assert sorted(int(x) for x, _ in rec.calls) == list(range(20)) and rec.parked == []
+    with pytest.raises(PublishError):  # the relay keeps what comes later unsent
+        bus.publish([_msg()])
+
+
+def test_shutdown_parks_a_message_waiting_for_its_retry_at_once():
+    rec = Recorder(fail_times=1)
+    bus = _bus_with_delays((5000,), ("h", ("payment.#",), rec))
+    bus.publish([_msg(body=b"x")])
+    deadline = time.monotonic() + 2
+    while not rec.calls and time.monotonic() < deadline:
+        time.sleep(0.01)
+    started = time.monotonic()
+    assert bus.shutdown(5) == 1
+    assert time.monotonic() - started < 2  # not the 5 s retry delay
+    [(queue, body, error, attempts)] = rec.parked  # kept, for replay after the restart
+    assert (queue, body, attempts) == ("baokao.svc.h", b"x", 1)
+    assert "stopped before retry" in error and "RuntimeError: failure 1" in error
+    time.sleep(0.1)
+    assert len(rec.calls) == 1
+
+
+def test_shutdown_parks_what_a_hanging_handler_leaves_queued():
+    release = threading.Event()
+    rec = Recorder()
+    bus = InMemoryBus(retry_delays_ms=(10,))
+    bus.subscribe(Subscription("svc", "h", ("payment.#",),
+                               lambda body: (release.wait(5), rec(body)), rec.park))
+    bus.publish([_msg(body=b"1"), _msg(body=b"2")])
+    try:
+        assert bus.shutdown(0.3) == 2  # one stuck in the handler, one parked from the queue
+        assert [(b, e) for _, b, e, _ in rec.parked] == [
+            (b"2", "not handled before the platform stopped")]
+    finally:
+        release.set()
+
+
+def _bus_with_delays(delays, *subs) -> InMemoryBus:
+    bus = InMemoryBus(retry_delays_ms=delays)
+    for handler, types, rec in subs:
+        bus.subscribe(Subscription("svc", handler, types, rec, rec.park))
+    return bus

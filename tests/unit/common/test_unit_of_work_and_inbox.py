@@ -12,6 +12,7 @@ from marshmallow import Schema, fields
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 
 from services.common import context
+from services.common.bus.base import Outgoing
 from services.common.config import Settings
 from services.common.db import platform_tables
 from services.common.domain import Aggregate
@@ -181,3 +182,50 @@ def test_end_to_end_on_the_in_memory_bus_with_parking(svc, bus):
         assert sorted(e.type for e in svc.outbox()) == [ANSWERED, ASKED, ASKED]
     finally:
         handle.stop()
+
+
+def test_long_event_ids_are_handled_or_parked_never_lost(svc, bus):
+    """CloudEvents ids are any string. Up to the 200 characters the inbox keeps, an event is
+    handled once; parked ones keep a row each even when long ids share a prefix; a longer id
+    is parked at once (its column could never hold it) with the reason."""
+    WorkerHandle(svc.rt).start(relay=False, jobs=False)
+
+    def publish(event_id: str, n: int) -> None:
+        body = CloudEvent(id=event_id, source="/elsewhere", type=ASKED, data={"n": n})
+        bus.publish([Outgoing(event_id, ASKED, body.to_json().encode())])
+
+    handled, refused_a, refused_b, too_long = ("h" * 100, "r" * 99 + "a", "r" * 99 + "b",
+                                               "x" * 201)
+    publish(handled, 1)
+    publish(handled, 1)  # redelivered
+    publish(refused_a, -1)
+    publish(refused_b, -1)
+    publish(too_long, 2)
+    assert bus.wait_idle(5)
+
+    with svc.rt.engine.connect() as conn:
+        assert conn.execute(select(svc.things.c.event_id)).scalars().all() == [handled]
+        assert conn.execute(select(svc.tables.inbox.c.event_id)).scalars().all() == [handled]
+        parked = {r.event_id: r for r in conn.execute(select(svc.tables.dead_letters))}
+    assert set(parked) == {refused_a, refused_b, too_long[:200]}
+    assert all(r.attempts == 1 for r in parked.values())
+    assert "negative" in parked[refused_a].error and "negative" in parked[refused_b].error
+    assert "at most 200 characters" in parked[too_long[:200]].error
+    assert CloudEvent.from_json(parked[too_long[:200]].payload).id == too_long  # kept whole
+
+
+def test_stopping_embedded_mode_handles_the_events_committed_just_before(svc, bus, tmp_path,
+                                                                        monkeypatch):
+    """Ctrl-C right after a burst of commits: the relay publishes them one last time and the
+    bus handles every one before stop returns, instead of dropping events already marked sent."""
+    monkeypatch.setenv("BAOKAO_DATA_DIR", str(tmp_path))  # Platform() sets it when missing
+    from deploy.embedded import Platform
+    platform = Platform(tmp_path)
+    platform.bus, platform.workers = bus, [WorkerHandle(svc.rt).start(jobs=False)]
+    with svc.rt.uow() as uow:
+        for n in range(30):
+            uow.emit(ASKED, {"n": n})
+        uow.commit()
+    assert platform.stop() == 0
+    assert svc.count(svc.things) == 30
+    assert {e.type for e in svc.outbox()} == {ASKED, ANSWERED}  # the answers wait, unsent
