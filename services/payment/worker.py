@@ -14,6 +14,7 @@ APPLICATION_CANCELLED = "registration.application.cancelled"
 
 
 def expire_orders(runtime) -> int:
+    payments.settle_overdue(runtime.uow, runtime.services["provider"])  # paid ones stay paid
     with runtime.uow() as uow:
         return orders.expire_overdue(uow)
 

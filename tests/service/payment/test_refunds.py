@@ -234,3 +234,18 @@ def test_money_taken_in_time_counts_though_its_news_came_after_the_expiry(world)
     paid = world.events("payment.order.paid")
     assert [e["order_number"] for e in paid] == [number] and paid[0]["confirmed_by"] == "query"
     assert world.refunds(number) == []  # the candidate paid in time: nothing goes back
+
+
+def test_an_order_paid_in_its_last_minutes_is_asked_about_before_it_expires(world):
+    from services.payment import worker
+    world.request_payment(deadline=clock.now() + timedelta(hours=1))
+    paid_number = world.order()["order_number"]
+    world.pay(paid_number, faults=("lost",))  # paid, but the notification never came
+    world.request_payment("app-2", deadline=clock.now() + timedelta(hours=1))
+    unpaid_number = world.order("app-2")["order_number"]
+    clock.shift(timedelta(hours=2))
+    assert worker.expire_orders(world.rt) == 1  # only the unpaid one expires
+    assert world.order()["status"] == "paid"
+    assert world.order("app-2")["status"] == "expired"
+    assert [e["order_number"] for e in world.events("payment.order.expired")] == [unpaid_number]
+    assert [e["confirmed_by"] for e in world.events("payment.order.paid")] == ["query"]
