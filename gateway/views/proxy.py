@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, g, request
 from flask_wtf.csrf import generate_csrf
 
-from gateway import csrf
+from gateway import csrf, limiter
 from gateway import session as user_session
 from gateway.clients import forward
 from gateway.views.ops import allowed
+from gateway.views.public import ADMIT_CARD_CHECKS
 
 bp = Blueprint("proxy", __name__)
 SERVICES = "any(identity, verification, registration, payment, certificates)"
@@ -32,8 +33,16 @@ def _forward(service: str, path: str, token: str | None, extra: dict | None = No
     return out
 
 
+def _not_an_admit_card_check() -> bool:
+    args = request.view_args or {}
+    return not (args.get("service") == "registration"
+                and args.get("rest", "").startswith("admit-cards/"))
+
+
 @bp.route(f"/api/<{SERVICES}:service>/<path:rest>",
           methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@limiter.shared_limit(**ADMIT_CARD_CHECKS, exempt_when=_not_an_admit_card_check,
+                      override_defaults=False)
 def api_proxy(service: str, rest: str):
     """API clients send their own bearer token; the browser's session token needs CSRF."""
     if rest.startswith(PRIVATE_PREFIXES):

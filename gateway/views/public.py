@@ -1,6 +1,7 @@
-"""Pages anyone may open: home, sign-up, sign-in, certificate verification."""
+"""Pages anyone may open: home, sign-up, sign-in, certificate and admit-card verification."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -146,3 +147,25 @@ def verify():
         except ApiError:
             result = {"status": "not_found"}
     return render_template("verify.html", number=number, name=name, version=version, result=result)
+
+
+ADMIT_CARD_NUMBER = re.compile(r"[0-9A-Za-z]{4,40}")
+# A number alone answers the admit-card check, so its look-ups share one limit per address,
+# page and API alike (``proxy.api_proxy``), as strict as /verify's.
+ADMIT_CARD_CHECKS = dict(limit_value="30 per minute", scope="admit-card-check")
+
+
+@bp.get("/admit-cards/<number>")
+@limiter.shared_limit(**ADMIT_CARD_CHECKS)
+def admit_card(number: str):
+    """Where the QR code on a printed admit card leads (no sign-in): is the number genuine, and
+    for which exam, seat and day — the holder's name masked."""
+    card = None
+    if ADMIT_CARD_NUMBER.fullmatch(number):
+        try:
+            card = call("registration", "GET",
+                        f"/api/registration/admit-cards/{number.upper()}", auth=False)
+        except ApiError:  # 404 admit_card_not_found
+            card = None
+    return render_template("admit_card.html", number=number[:40], card=card), \
+        200 if card else 404

@@ -5,7 +5,6 @@ import os
 from pathlib import Path
 
 from services.certificates.adapters import orm, pii
-from services.certificates.adapters.holder_photos import HttpHolderPhotos
 from services.certificates.adapters.keys import KeyStore, load_passphrase
 from services.certificates.adapters.national_platform import (
     NationalConfig,
@@ -14,6 +13,7 @@ from services.certificates.adapters.national_platform import (
 )
 from services.certificates.adapters.seal import SealStore
 from services.common.config import Settings
+from services.common.holder_photos import HttpHolderPhotos
 from services.common.runtime import ServiceRuntime
 from services.common.service_auth import service_client
 

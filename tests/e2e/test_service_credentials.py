@@ -1,11 +1,12 @@
-"""Embedded mode end to end: the identity check runs over service credentials, and the
-internal routes are no use to a person even through the gateway."""
+"""Embedded mode end to end: the identity check runs over service credentials, the admit card
+prints the photo registration asks identity for, and the internal routes are no use to a person
+even through the gateway."""
 from __future__ import annotations
 
 import pytest
 import requests
 
-from tests.e2e.journey import Client, eventually, make_id
+from tests.e2e.journey import Client, apply, eventually, make_id, pay_through_sandbox
 
 pytestmark = pytest.mark.e2e
 
@@ -40,3 +41,25 @@ def test_a_sign_up_is_checked_with_public_security_through_identity(embedded):
                           data={"grant_type": "client_credentials"},
                           auth=("verification", "guessed-secret"))
     assert token.status_code == 404
+
+
+def test_the_admit_card_prints_the_locked_photo_and_its_qr_code_opens_a_page(embedded):
+    """Registration reaches identity over HTTP with its own service token (embedded wiring):
+    the demo candidate's locked photo is on the card; the QR code's page needs no sign-in."""
+    import re
+    base = embedded.base_url
+    cand = Client(base).sign_in("demo_candidate")
+    sitting = cand.get("/api/registration/exams").json()[0]["sitting_id"]
+    mine = [a for a in cand.get("/api/registration/me/applications").json()
+            if a["sitting_id"] == sitting and a["state"] not in ("withdrawn", "cancelled")]
+    application = mine[0] if mine else apply(cand)
+    view = lambda: cand.get(f"/api/registration/applications/{application['id']}").json()  # noqa: E731
+    if not view()["admit_card"]:
+        approved = eventually(lambda: (v := view())["next_action"] == "pay" and v, what="approved")
+        pay_through_sandbox(cand, approved)
+    card = eventually(lambda: view()["admit_card"], what="admit card")
+    pdf = cand.get(f"/api/registration/applications/{application['id']}/admit-card.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert len(re.findall(rb"/Subtype\s*/Image", pdf.content)) == 2  # the photo and the QR code
+    page = requests.get(f"{base}/admit-cards/{card['number']}", timeout=15)
+    assert page.status_code == 200 and "准考证真实有效" in page.text and "王*明" in page.text

@@ -16,7 +16,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
 
 from services.certificates.domain.model import TITLE, Certificate
-from services.common.pdf import cjk_font
+from services.common.pdf import cjk_font, photo_box
 
 
 def _qr(url: str) -> ImageReader:
@@ -42,18 +42,7 @@ PHOTO_NOTES = {"none": ("持证人暂无", "审核通过的照片"),
 
 def _photo(c, font: str, photo, x: float, y: float) -> None:
     """The holder's locked photo in its frame, or a placeholder that says why there is none."""
-    c.setStrokeColor(colors.HexColor("#999999"))
-    c.setLineWidth(0.5)
-    c.rect(x, y, PHOTO_W, PHOTO_H)
-    if photo is not None and photo.status == "ok":
-        c.drawImage(ImageReader(io.BytesIO(photo.jpeg)), x, y, PHOTO_W, PHOTO_H)
-        return
-    lines = PHOTO_NOTES.get(photo.status if photo is not None else "none", PHOTO_NOTES["none"])
-    c.setFillColor(colors.HexColor("#666666"))
-    c.setFont(font, 8)
-    for i, line in enumerate(lines):
-        c.drawCentredString(x + PHOTO_W / 2, y + PHOTO_H / 2 + (3 - 9 * i), line)
-    c.setFillColor(colors.black)
+    photo_box(c, font, photo, x, y, PHOTO_W, PHOTO_H, PHOTO_NOTES)
 
 
 def _layout(cert: Certificate) -> tuple[str, str, list[tuple[str, str]], list[str]]:
@@ -80,7 +69,7 @@ def _layout(cert: Certificate) -> tuple[str, str, list[tuple[str, str]], list[st
 
 
 def render(cert: Certificate, verification_url: str, photo=None) -> bytes:
-    """``photo``: the holder's photo from identity (``adapters.holder_photos.HolderPhoto``)."""
+    """``photo``: the holder's photo from identity (``common.holder_photos.HolderPhoto``)."""
     heading, subject, rows, closing = _layout(cert)
     font = cjk_font()
     buf = io.BytesIO()

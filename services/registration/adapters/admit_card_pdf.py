@@ -1,4 +1,6 @@
-"""The admit card as an A4 PDF (seed 001: printed on A4), with a QR code anyone can check."""
+"""The admit card as an A4 PDF (seed 001: printed on A4), with the candidate's locked photo and
+a QR code anyone can check. ``qr_image`` and ``photo_frame`` serve the application forms
+too."""
 from __future__ import annotations
 
 import io
@@ -10,7 +12,7 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
-from services.common.pdf import cjk_font
+from services.common.pdf import cjk_font, photo_box
 
 RULES = [
     "1. 考生须携带本准考证和有效身份证件原件参加考试，证件信息须与准考证一致。",
@@ -19,6 +21,17 @@ RULES = [
     "4. 考场和座位由系统按统一规则编排，请按准考证所列考场、座位号就座。",
     "5. 答卷雷同或有其他违纪违规行为的，按《专业技术人员资格考试违纪违规行为处理规定》处理。",
 ]
+
+
+PHOTO_W, PHOTO_H = 25 * mm, 35 * mm  # a 1-inch photo (the standard's 295×413 proportions)
+PHOTO_NOTES = {"none": ("暂无审核通过", "的照片"),  # identity has no locked photo
+               "unavailable": ("照片暂不可用", "请稍后重新下载")}  # identity did not answer
+
+
+def photo_frame(c, font: str, photo, x: float, y: float) -> None:
+    """The candidate's locked photo (``common.holder_photos.HolderPhoto``) in its box, or a
+    placeholder that says why there is none."""
+    photo_box(c, font, photo, x, y, PHOTO_W, PHOTO_H, PHOTO_NOTES)
 
 
 @dataclass(frozen=True)
@@ -47,7 +60,8 @@ def qr_image(url: str) -> ImageReader:
     return ImageReader(buf)
 
 
-def render(card: AdmitCardData) -> bytes:
+def render(card: AdmitCardData, photo=None) -> bytes:
+    """``photo``: the candidate's from identity (``common.holder_photos.HolderPhoto``)."""
     font = cjk_font()
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=A4)
@@ -58,10 +72,7 @@ def render(card: AdmitCardData) -> bytes:
     c.drawCentredString(width / 2, y, f"{card.exam_name} 准考证")
     y -= 10 * mm
     c.drawImage(qr_image(card.verification_url), width - 55 * mm, y - 32 * mm, 35 * mm, 35 * mm)
-    # photo: a placeholder box until identity's reviewed photos exist (issue 4)
-    c.rect(width - 52 * mm, y - 78 * mm, 25 * mm, 35 * mm)
-    c.setFont(font, 9)
-    c.drawCentredString(width - 39.5 * mm, y - 61 * mm, "照片")
+    photo_frame(c, font, photo, width - 52 * mm, y - 78 * mm)
     c.setFont(font, 12)
     lines = [("姓　　名", card.name), ("证件号码", card.document_number_masked),
              ("准考证号", card.admit_card_number), ("报名序号", card.application_number),

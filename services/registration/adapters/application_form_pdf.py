@@ -1,4 +1,4 @@
-"""The application form (报名表) as an A4 PDF: what the candidate confirmed, with a photo box
+"""The application form (报名表) as an A4 PDF: what the candidate confirmed, with the locked photo
 and a QR code leading to the application's status page (seed 002: 打印报名表)."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
 from services.common.pdf import cjk_font
-from services.registration.adapters.admit_card_pdf import qr_image
+from services.registration.adapters.admit_card_pdf import photo_frame, qr_image
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,8 @@ class FormData:
     authority: str
 
 
-def render(form: FormData) -> bytes:
+def render(form: FormData, photo=None) -> bytes:
+    """``photo``: the candidate's from identity (``common.holder_photos.HolderPhoto``)."""
     font = cjk_font()
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=A4)
@@ -36,10 +37,7 @@ def render(form: FormData) -> bytes:
     c.setFont(font, 18)
     c.drawCentredString(width / 2, y, form.title)
     y -= 12 * mm
-    # photo placeholder (identity photos arrive with issue 4), 25 × 35 mm
-    c.rect(width - 50 * mm, y - 38 * mm, 25 * mm, 35 * mm)
-    c.setFont(font, 9)
-    c.drawCentredString(width - 37.5 * mm, y - 21 * mm, "照片")
+    photo_frame(c, font, photo, width - 50 * mm, y - 38 * mm)
     c.drawImage(qr_image(form.status_url), width - 52 * mm, y - 80 * mm, 30 * mm, 30 * mm)
     c.setFont(font, 12)
     for label, value in [("报名序号", form.application_number), ("报名状态", form.state_label),

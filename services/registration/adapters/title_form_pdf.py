@@ -1,6 +1,6 @@
 """The title application form (申报书 / 评审表) as an A4 PDF, for public notice or the archive
 (seed 003: 下载申报书). Sections flow over as many pages as they need; CJK font from
-``common.pdf``; a QR code leads to the application's page."""
+``common.pdf``; the professional's locked photo; a QR code leads to the application's page."""
 from __future__ import annotations
 
 import io
@@ -12,7 +12,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
 
 from services.common.pdf import cjk_font
-from services.registration.adapters.admit_card_pdf import qr_image
+from services.registration.adapters.admit_card_pdf import photo_frame, qr_image
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,8 @@ def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
     return out
 
 
-def render(form: TitleForm) -> bytes:
+def render(form: TitleForm, photo=None) -> bytes:
+    """``photo``: the professional's from identity (``common.holder_photos.HolderPhoto``)."""
     font = cjk_font()
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=A4)
@@ -67,9 +68,7 @@ def render(form: TitleForm) -> bytes:
     c.setFont(font, 17)
     c.drawCentredString(width / 2, y, form.title)
     y -= 12 * mm
-    c.rect(right - 25 * mm, y - 35 * mm, 25 * mm, 35 * mm)  # 免冠照 box
-    c.setFont(font, 9)
-    c.drawCentredString(right - 12.5 * mm, y - 18 * mm, "照片")
+    photo_frame(c, font, photo, right - 25 * mm, y - 35 * mm)  # 免冠照
     if form.status_url:
         c.drawImage(qr_image(form.status_url), right - 27 * mm, y - 66 * mm, 28 * mm, 28 * mm)
     text_width = right - left - 32 * mm

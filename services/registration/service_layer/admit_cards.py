@@ -220,9 +220,10 @@ def view(session, application: Application, exam_date: date, c=None) -> dict | N
             "seat": c.seat, "exam_date": exam_date}
 
 
-def document(session, application: Application, base_url: str) -> bytes:
-    """The printable card of an issued application (A4 PDF)."""
-    from services.registration.adapters.admit_card_pdf import AdmitCardData, render
+def sheet(session, application: Application, base_url: str):
+    """What the card of an issued application prints (an ``AdmitCardData``; ``document`` prints
+    it after the transaction)."""
+    from services.registration.adapters.admit_card_pdf import AdmitCardData
     from services.registration.service_layer import projections
 
     c = card(session, application.id)
@@ -240,7 +241,7 @@ def document(session, application: Application, base_url: str) -> bytes:
         sub = subjects[code]
         day = s.exam_date + timedelta(days=sub["day_offset"])
         times.append((sub["name"], f"{day:%Y年%m月%d日} {sub['starts']}-{sub['ends']}"))
-    return render(AdmitCardData(
+    return AdmitCardData(
         name=(cand.name if cand and cand.name else "—"),
         document_number_masked=(cand.document_number_masked if cand and
                                 cand.document_number_masked else "—"),
@@ -250,7 +251,16 @@ def document(session, application: Application, base_url: str) -> bytes:
                              if x["code"] == application.specialty), None),
         subjects=times, site=c.site_name, address=c.address, room=c.room_name, seat=c.seat,
         authority=province["authority"],
-        verification_url=f"{base_url.rstrip('/')}/admit-cards/{c.number}"))
+        verification_url=f"{base_url.rstrip('/')}/admit-cards/{c.number}")
+
+
+def document(card, candidate_id: str, photos) -> bytes:
+    """The card (a ``sheet``) as an A4 PDF with the candidate's locked photo, asked of identity
+    outside the transaction (no database connection waits on another service). No photo, or
+    identity not answering, prints a placeholder saying which; nothing is kept, so the next
+    download asks again."""
+    from services.registration.adapters.admit_card_pdf import render
+    return render(card, photo=photos.fetch(candidate_id) if photos is not None else None)
 
 
 def mask_name(name: str | None) -> str:

@@ -245,15 +245,16 @@ def confirm(uow, application_id: str, candidate_id: str, *, verification, photos
     return application
 
 
-def form_document(session, application: Application, base_url: str) -> bytes:
-    """The application form PDF (any state from draft on: the number exists once saved)."""
-    from services.registration.adapters.application_form_pdf import FormData, render
+def form_sheet(session, application: Application, base_url: str):
+    """What the application form PDF prints (a ``FormData``; any state from draft on: the
+    number exists once saved). Its QR code leads to the gateway's status page."""
+    from services.registration.adapters.application_form_pdf import FormData
     from services.registration.domain.application import STATE_LABELS
 
     v = applications.view(session, application)
     cand = projections.candidate(session, application.candidate_id)
     province = catalog.province_names(session)[application.province]
-    return render(FormData(
+    return FormData(
         title=f"{v['year']}年度{application.exam_name}报名表",
         application_number=application.application_number,
         state_label=STATE_LABELS[application.state],
@@ -270,5 +271,12 @@ def form_document(session, application: Application, base_url: str) -> bytes:
         commitment="告知承诺制（已签署告知承诺书）" if application.commitment_mode
         and application.letter_signed_at else ("告知承诺制（未签署）" if application.commitment_mode
                                           else "提交证明材料"),
-        status_url=f"{base_url.rstrip('/')}/me/applications/{application.id}",
-        authority=province["authority"]))
+        status_url=f"{base_url.rstrip('/')}/applications/{application.id}",
+        authority=province["authority"])
+
+
+def form_document(form, candidate_id: str, photos) -> bytes:
+    """The form (a ``form_sheet``) as an A4 PDF with the candidate's locked photo, asked of
+    identity outside the transaction; a placeholder says why when there is none."""
+    from services.registration.adapters.application_form_pdf import render
+    return render(form, photo=photos.fetch(candidate_id) if photos is not None else None)

@@ -77,11 +77,12 @@ def create_app(runtime=None, verifier=None):
 
     @api.route("/applications/<application_id>/admit-card.pdf", roles=CANDIDATE)
     def admit_card_pdf(application_id, principal):
-        """The admit card as an A4 PDF, once issued."""
+        """The admit card as an A4 PDF with the candidate's locked photo, once issued."""
         with runtime.uow() as uow:
             application = applications.owned(uow, application_id, principal.sub)
-            pdf = admit_cards.document(uow.session, application, base_url)
+            card = admit_cards.sheet(uow.session, application, base_url)
             number = application.application_number
+        pdf = admit_cards.document(card, principal.sub, runtime.services["holder_photos"])
         return Response(pdf, mimetype="application/pdf", headers={
             "Content-Disposition": f'inline; filename="admit-card-{number}.pdf"',
             "Cache-Control": "private, no-store"})

@@ -110,11 +110,12 @@ def register_flow(api: Api, runtime, base_url: str) -> None:
 
     @api.route("/applications/<application_id>/form.pdf", roles=CANDIDATE)
     def form_pdf(application_id, principal):
-        """The application form as an A4 PDF (CJK fonts, photo box, QR)."""
+        """The application form as an A4 PDF (CJK fonts, the locked photo, QR)."""
         with runtime.uow() as uow:
             application = applications.owned(uow, application_id, principal.sub)
-            pdf = flow.form_document(uow.session, application, base_url)
+            form = flow.form_sheet(uow.session, application, base_url)
             number = application.application_number
+        pdf = flow.form_document(form, principal.sub, runtime.services["holder_photos"])
         return Response(pdf, mimetype="application/pdf", headers={
             "Content-Disposition": f'inline; filename="application-{number}.pdf"',
             "Cache-Control": "private, no-store"})

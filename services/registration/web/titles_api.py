@@ -241,9 +241,10 @@ def register_titles(api: Api, runtime, base_url: str) -> None:
         download only."""
         with runtime.uow() as uow:
             application = read(uow, application_id, principal)
-            pdf = documents.form_document(uow.session, application, base_url,
-                                          owner=applications.is_owner(application, principal))
-            number = application.application_number
+            form = documents.form(uow.session, application, base_url,
+                                  owner=applications.is_owner(application, principal))
+            number, owner = application.application_number, application.candidate_id
+        pdf = documents.form_document(form, owner, runtime.services["holder_photos"])
         return Response(pdf, mimetype="application/pdf", headers={
             "Content-Disposition": f'inline; filename="title-application-{number}.pdf"',
             "Cache-Control": "private, no-store"})

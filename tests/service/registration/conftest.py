@@ -125,9 +125,31 @@ def migrated_template(tmp_path_factory) -> Path:
     return folder / "registration.sqlite3"
 
 
+UNREACHABLE = "http://127.0.0.1:9"  # nothing listens there: identity is down
+
+
 @pytest.fixture
-def reg(make_settings, bus, tokens, migrated_template) -> Registration:
-    settings = make_settings("registration")
+def identity_url() -> dict:
+    """Where registration finds identity (the photo its PDFs print); modules with a real one
+    override it with ``with_identity``."""
+    return {"identity_url": UNREACHABLE}
+
+
+@pytest.fixture
+def identity(make_settings, bus, tokens):
+    """A real identity service reached over WSGI."""
+    from tests.support.identity import Identity
+    return Identity(make_settings, bus, tokens)
+
+
+def with_identity(identity) -> dict:
+    from tests.support.identity import URL
+    return {"identity_url": URL, "identity_session": identity.session}
+
+
+@pytest.fixture
+def reg(make_settings, bus, tokens, migrated_template, identity_url) -> Registration:
+    settings = make_settings("registration", extra=dict(identity_url))
     shutil.copyfile(migrated_template, settings.database_url.removeprefix("sqlite:///"))
     rt = bootstrap(settings, transport=bus, migrate=False)
     app = create_app(rt, verifier=tokens.verifier)

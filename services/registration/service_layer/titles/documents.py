@@ -12,10 +12,11 @@ def _row(item: dict, *keys: str) -> str:
     return "　".join(str(item.get(k)) for k in keys if item.get(k))
 
 
-def form_document(session, application: TitleApplication, base_url: str, *, owner: bool
-                  ) -> bytes:
+def form_document(sheet, candidate_id: str, photos) -> bytes:
+    """The form (a ``form``) as an A4 PDF with the professional's locked photo, asked of identity
+    outside the transaction; a placeholder says why when there is none."""
     from services.registration.adapters.title_form_pdf import render
-    return render(form(session, application, base_url, owner=owner))
+    return render(sheet, photo=photos.fetch(candidate_id) if photos is not None else None)
 
 
 def form(session, application: TitleApplication, base_url: str, *, owner: bool):
@@ -48,5 +49,5 @@ def form(session, application: TitleApplication, base_url: str, *, owner: bool):
         title=f"{application.plan_name or ''}{heading}" if application.plan_name else heading,
         application_number=application.application_number,
         state_label=application.state_label, lines=lines, sections=sections,
-        status_url=f"{base_url.rstrip('/')}/me/titles/{application.id}",
+        status_url=f"{base_url.rstrip('/')}/titles/applications/{application.id}",
         footer=application.issuing_authority or application.unit_name)

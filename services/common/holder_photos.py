@@ -1,8 +1,9 @@
-"""The holder's photo, from identity's internal API with certificates' service token.
+"""A candidate's photo, from identity's internal API with the calling service's token.
 
 Photos are identity's: ``GET /api/identity/internal/candidates/<id>/photo`` (allow-list:
 certificates, registration) answers the locked (reviewed) standard JPEG, or 404 when the
-candidate has none. Certificates keeps no copy; the shared view and the PDF ask when they need it.
+candidate has none. Callers keep no copy: certificates asks for the holder's shared view and
+PDF, registration for the admit card and the application forms it prints.
 """
 from __future__ import annotations
 
