@@ -18,6 +18,14 @@ def describe(event_type: str, data: dict) -> tuple[str, str, str | None] | None:
             return "身份核验未通过", (data.get("reason") or "姓名与证件号码不一致") + \
                 "。如注册时姓名填写有误，请在“账号与安全”中更正姓名，系统将重新核验。", "/account/name"
         return None
+    if event_type == "registration.application.cancelled":
+        body = f"{data['exam_name']}（报名序号 {data['application_number']}）已取消：{data['reason']}。"
+        body += "已缴报名费将原路退回，请留意退费通知。" if data.get("refund") else ""
+        return "考试已取消", body, "/"
+    if event_type == "payment.order.refunded":
+        yuan = data["refunded_fen"] / 100
+        return "退费已完成", f"订单 {data['order_number']} 已退费 {yuan:.2f} 元（{data['reason']}），" \
+                         "原路退回您的支付账户。", "/"
     if event_type == "registration.application.reviewed":
         n = data["application_number"]
         if data["outcome"] == "approved":

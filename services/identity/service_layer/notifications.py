@@ -12,6 +12,8 @@ EVENT_TYPES = (
     "registration.admit_card.issued",
     "registration.scores.published",
     "payment.order.paid",
+    "payment.order.refunded",
+    "registration.application.cancelled",
     "certificates.certificate.issued",
 )
 
