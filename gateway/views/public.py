@@ -84,14 +84,26 @@ def signup():
                 return redirect(url_for("candidate.home"))
             except ApiError as exc:
                 errors = {form_field(k): v for k, v in api_errors(exc).items()}
-    try:
-        agreement = call("identity", "GET", "/api/identity/agreement", auth=False)["version"]
-    except (ApiError, ServiceUnavailable):
-        agreement = ""
+    agreement = _agreement()
     return render_template("signup.html", form=form, errors=errors, document_types=DOCUMENT_TYPES,
                            education_levels=EDUCATION_LEVELS, degrees=DEGREES,
-                           agreement_version=agreement,
+                           agreement_version=agreement.get("version", ""),
+                           agreement=agreement,
                            today=datetime.now(BEIJING).date().isoformat()), 422 if errors else 200
+
+
+def _agreement() -> dict:
+    try:
+        return call("identity", "GET", "/api/identity/agreement", auth=False)
+    except (ApiError, ServiceUnavailable):
+        return {}
+
+
+@bp.get("/agreement")
+def agreement_page():
+    """The registration agreement, readable before and after signing up."""
+    agreement = _agreement()
+    return render_template("agreement.html", agreement=agreement), 200 if agreement else 503
 
 
 class LoginForm(Schema):

@@ -16,6 +16,14 @@ LOCKOUT = timedelta(minutes=15)
 AGREEMENT_VERSION = "2026-01"
 
 
+def agreement_text(version: str = AGREEMENT_VERSION) -> str:
+    """The agreement a sign-up accepts, as shipped with this version (seed 002's 网上报名协议,
+    adapted to this platform)."""
+    from importlib.resources import files
+    return files("services.identity.domain").joinpath(
+        "agreements", f"{version}.txt").read_text(encoding="utf-8")
+
+
 @dataclass
 class Education:
     level: str

@@ -12,7 +12,7 @@ from services.common.web.app import create_service_app
 from services.identity.adapters.messaging import mask_email
 from services.identity.domain import documents
 from services.identity.domain.codes import RateLimited
-from services.identity.domain.model import AGREEMENT_VERSION, Account
+from services.identity.domain.model import AGREEMENT_VERSION, Account, agreement_text
 from services.identity.service_layer import accounts, notifications
 from services.identity.web import account as account_routes
 from services.identity.web import idempotency, internal, schemas
@@ -69,8 +69,9 @@ def create_app(runtime=None, verifier=None):
 
     @api.route("/agreement", roles=None)
     def agreement():
-        """The registration agreement version a sign-up must accept."""
-        return {"version": AGREEMENT_VERSION}
+        """The registration agreement a sign-up must accept: its version and its text."""
+        text = agreement_text()
+        return {"version": AGREEMENT_VERSION, "title": text.splitlines()[0], "text": text}
 
     @api.route("/tokens", ["POST"], body=schemas.SignInIn, response=schemas.TokensOut,
                roles=None)

@@ -184,3 +184,13 @@ def test_a_service_down_degrades_the_gateway_but_keeps_it_ready(client):
     assert probe.get_json()["checks"]["payment"] is False
     whole = client.get("/readyz?upstreams=all")  # start-up scripts wait for every service
     assert whole.status_code == 503
+
+
+def test_the_registration_agreement_is_shown_before_it_is_accepted(client):
+    page = client.get("/signup").get_data(as_text=True)
+    assert "阅读《报考平台注册协议》（2026-01 版）" in page
+    assert "保证所提交的注册和报名信息真实、准确" in page  # the text itself, not only its name
+    full = client.get("/agreement")
+    assert full.status_code == 200
+    text = full.get_data(as_text=True)
+    assert "报考平台注册协议（2026-01 版）" in text and "个人信息保护" in text

@@ -212,3 +212,18 @@ def test_a_name_is_corrected_only_after_the_public_security_check_said_it_is_wro
     assert again.status_code == 409  # one correction per failed check
     _identity_checked(rt, cid, "passed", "2026-11-23T11:00:00+00:00", "ev-2")
     assert client.get("/api/identity/me", headers=me).get_json()["name_correctable"] is False
+
+
+def test_sign_up_records_which_agreement_was_accepted_and_when(ident):
+    rt, client, me = ident
+    with rt.engine.connect() as conn:
+        version, at = conn.execute(text(
+            "SELECT agreement_version, agreement_accepted_at FROM accounts "
+            "WHERE username_lower = 'zhangsan01'")).one()
+    assert version == "2026-01" and at is not None
+    shown = client.get("/api/identity/agreement").get_json()
+    assert shown["version"] == "2026-01" and shown["text"].startswith(shown["title"])
+    old = client.post("/api/identity/candidates", json={
+        **SIGNUP, "username": "lisi0001", "document_number": "110105194912310029",
+        "agreement_version": "2025-01"})
+    assert old.status_code == 422 and old.get_json()["error"]["code"] == "agreement_not_accepted"
