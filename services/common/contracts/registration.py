@@ -20,6 +20,13 @@ class ApplicationSubmitted(Schema):
     submitted_at = fields.DateTime(required=True)
 
 
+@contract("registration.application.submitted", producer="registration", version=2,
+          summary="v2 adds the review point (审核点) the candidate chose, so verification files "
+                  "the candidate's items in that point's queue, not only the province's.")
+class ApplicationSubmittedV2(ApplicationSubmitted):
+    review_point = fields.String(allow_none=True)
+
+
 @contract("registration.application.reviewed", producer="registration",
           summary="Qualification review decided an application (approved or returned).")
 class ApplicationReviewed(Schema):

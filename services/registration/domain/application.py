@@ -118,7 +118,7 @@ class Application(Aggregate):
                     application_number=self.application_number, candidate_id=self.candidate_id,
                     sitting_id=self.sitting_id, exam_code=self.exam_code, province=self.province,
                     level=self.level, specialty=self.specialty, subjects=self.subjects,
-                    submitted_at=now)
+                    review_point=self.review_point, submitted_at=now)
 
     # -- the one place a state changes ---------------------------------------------------
     def _live_key(self) -> str:

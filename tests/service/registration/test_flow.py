@@ -75,7 +75,8 @@ def test_commitment_mode_flow_to_payment_request(reg, verification):
     # online review, but commitment mode with a passed education check is approved by the rule
     assert app["state"] == "approved" and app["next_action"] == "pay"
     assert app["warnings"] and "土木工程" in app["warnings"][0]  # not own / related major
-    assert len(reg.emitted("registration.application.submitted")) == 1
+    (submitted,) = reg.emitted("registration.application.submitted")
+    assert app["review_point"] and submitted["data"]["review_point"] == app["review_point"]  # v2
     (requested,) = reg.emitted("registration.payment.requested")
     assert requested["data"]["amount_fen"] == 10000
     again = post(reg, f"/applications/{app['id']}/confirm")

@@ -189,6 +189,28 @@ def test_an_application_files_the_item_under_its_province(svc, rv):
     assert moved["id"] == item["id"] and moved["province_source"] == "application"
 
 
+def test_an_applications_review_point_files_the_item_in_that_points_queue(svc, rv):
+    """registration.application.submitted v2 carries the review point the candidate chose."""
+    import uuid
+
+    from services.common import clock
+    from services.common.events import new_event, validate_data
+    item = manual_item(svc, rv)
+    data = validate_data("registration.application.submitted", {
+        "application_id": str(uuid.uuid4()), "application_number": "2026500001",
+        "candidate_id": "cand-1", "sitting_id": "2026-JJ", "exam_code": "JJ", "province": "50",
+        "level": "02", "specialty": "01", "subjects": ["JJ201"], "review_point": "50010301",
+        "submitted_at": clock.now().isoformat()}, version=2)
+    event = new_event(source="/baokao/registration", type="registration.application.submitted",
+                      data=data, subject="cand-1", version=2, correlationid="c", causationid=None)
+    [sub] = [s for s in svc.rt.subscriptions() if s.handler == "candidate_context"]
+    sub.callback(event.to_json().encode())
+    mine = rv.reviewer("rev-p1", scope={"province": "50", "review_point": "50010301"})
+    other = rv.reviewer("rev-p2", scope={"province": "50", "review_point": "50010302"})
+    assert [i["id"] for i in rv.queue(headers=mine)] == [item["id"]]
+    assert rv.queue(headers=other) == []  # another point of the province does not see it
+
+
 def test_a_changed_claim_cancels_the_open_item(svc, rv):
     item = manual_item(svc, rv)
     rv.post(item["id"], "claim")
