@@ -102,6 +102,9 @@ def create_app(config: GatewayConfig | None = None) -> Flask:
     titles_form.install(app)
     csrf.exempt(proxy.api_proxy)
 
+    from services.common.web.metrics import install_metrics
+    install_metrics(app, name="gateway")  # what deploy/k8s/gateway.yaml tells Prometheus to scrape
+
     @app.get("/healthz")
     def healthz():
         return {"status": "alive", "service": "gateway"}

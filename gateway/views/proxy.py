@@ -33,15 +33,20 @@ def _forward(service: str, path: str, token: str | None, extra: dict | None = No
     return out
 
 
-def _not_an_admit_card_check() -> bool:
+# Look-ups anyone may make without signing in (a number, a link): limited per address so they
+# cannot be used to walk through numbers or tokens. Everything else has the default limit only.
+PUBLIC_CHECKS = {"registration": ("admit-cards/",),
+                 "certificates": ("verify", "shared/")}
+
+
+def _not_a_public_check() -> bool:
     args = request.view_args or {}
-    return not (args.get("service") == "registration"
-                and args.get("rest", "").startswith("admit-cards/"))
+    return not args.get("rest", "").startswith(PUBLIC_CHECKS.get(args.get("service"), ()))
 
 
 @bp.route(f"/api/<{SERVICES}:service>/<path:rest>",
           methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-@limiter.shared_limit(**ADMIT_CARD_CHECKS, exempt_when=_not_an_admit_card_check,
+@limiter.shared_limit(**ADMIT_CARD_CHECKS, exempt_when=_not_a_public_check,
                       override_defaults=False)
 def api_proxy(service: str, rest: str):
     """API clients send their own bearer token; the browser's session token needs CSRF."""

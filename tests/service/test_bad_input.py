@@ -77,3 +77,17 @@ def test_queries_with_junk_parameters_never_fail_with_a_server_error(service_cli
         if resp.status_code >= 500:
             failures.append(f"GET {path} → {resp.status_code}")
     assert not failures, "\n".join(failures)
+
+
+def test_every_dashboard_route_checks_a_role(service_client):
+    """Each /ops page is wrapped by ``ops_page(roles…)`` (it sets ``ops_roles``); a new route
+    without it would be open to anyone signed in, and this test names it."""
+    service, app, _ = service_client
+    ops = [r for r in app.url_map.iter_rules() if r.rule.startswith(f"/ops/{service}")]
+    unguarded = [r.rule for r in ops if r.endpoint != "static"
+                 and not getattr(app.view_functions[r.endpoint], "ops_roles", None)]
+    assert ops and unguarded == []
+    anonymous = app.test_client()
+    for rule in ops:
+        if "GET" in rule.methods and not rule.arguments:
+            assert anonymous.get(rule.rule).status_code in (302, 401, 403), rule.rule

@@ -36,13 +36,17 @@ class _PlatformCollector:
         yield parked
 
 
-def install_metrics(app, runtime) -> None:
+def install_metrics(app, runtime=None, name: str | None = None) -> None:
+    """Request counts and latency per endpoint at ``/metrics``; with a service ``runtime`` also
+    its outbox backlog and parked dead letters (the gateway and the sandbox have neither)."""
+    name = name or runtime.name
     registry = CollectorRegistry()
     requests_total = Counter("baokao_http_requests_total", "HTTP requests",
                              ["service", "method", "endpoint", "status"], registry=registry)
     latency = Histogram("baokao_http_request_duration_seconds", "HTTP request latency",
                         ["service", "endpoint"], registry=registry)
-    registry.register(_PlatformCollector(runtime))
+    if runtime is not None:
+        registry.register(_PlatformCollector(runtime))
 
     @app.before_request
     def _start():
@@ -52,8 +56,8 @@ def install_metrics(app, runtime) -> None:
     def _observe(resp):
         endpoint = request.endpoint or "unknown"
         if hasattr(g, "_t0"):
-            latency.labels(runtime.name, endpoint).observe(time.perf_counter() - g._t0)
-        requests_total.labels(runtime.name, request.method, endpoint, resp.status_code).inc()
+            latency.labels(name, endpoint).observe(time.perf_counter() - g._t0)
+        requests_total.labels(name, request.method, endpoint, resp.status_code).inc()
         return resp
 
     @app.get("/metrics")

@@ -28,6 +28,7 @@ from flask import Flask, abort, jsonify, redirect, render_template, request
 from services.common import clock
 from services.common.config import Settings
 from services.common.db import ensure_database
+from services.common.web.metrics import install_metrics
 from services.common.web.ops import beijing
 from services.payment.adapters import keys, signing
 from services.payment.adapters.alipay import DEFAULT_APP_ID, beijing_time, parse_beijing_time
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, *, http=None, time_scale: float
     settings = settings or Settings("sandbox")
     app = Flask("baokao.sandbox", template_folder=str(Path(__file__).parent / "templates"))
     app.jinja_env.filters["beijing"] = beijing  # a cashier shows the payer's clock
+    install_metrics(app, name="sandbox")
     if settings.production:
         ensure_database(settings.database_url)
     store = Store(settings.database_url)

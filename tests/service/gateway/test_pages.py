@@ -194,3 +194,23 @@ def test_the_registration_agreement_is_shown_before_it_is_accepted(client):
     assert full.status_code == 200
     text = full.get_data(as_text=True)
     assert "报考平台注册协议（2026-01 版）" in text and "个人信息保护" in text
+
+
+def test_the_gateway_serves_the_metrics_its_pods_are_scraped_for(client):
+    client.get("/login")
+    body = client.get("/metrics").get_data(as_text=True)
+    assert 'baokao_http_requests_total{endpoint="public.login",method="GET",' \
+           'service="gateway",status="200"}' in body
+
+
+def test_public_certificate_look_ups_are_limited_per_address(client):
+    """Verification by number and shared links need no sign-in: 30 a minute per address, so
+    nobody walks through numbers or tokens; other API calls keep their own limit."""
+    answers = [client.get("/api/certificates/verify?number=ZS2026&name=x").status_code
+               for _ in range(20)]
+    answers += [client.post("/api/certificates/shared/tok", json={"pin": "000000"}).status_code
+                for _ in range(10)]
+    assert 429 not in answers  # certificates is down in this fixture: 503 until the limit
+    limited = client.get("/api/certificates/verify?number=ZS2026&name=x")
+    assert limited.status_code == 429
+    assert client.get("/api/identity/agreement").status_code == 200

@@ -133,3 +133,9 @@ def test_paying_in_full_closes_a_waiting_waiver(world):
     with world.rt.engine.connect() as conn:
         actions = conn.execute(select(audit.c.action).where(audit.c.target == wid)).scalars().all()
     assert "waiver.closed_paid" in actions
+
+
+def test_the_payment_sandbox_serves_metrics_too(world):
+    world.sandbox_client.get("/healthz")
+    resp = world.sandbox_client.get("/metrics")
+    assert resp.status_code == 200 and 'service="sandbox"' in resp.get_data(as_text=True)
