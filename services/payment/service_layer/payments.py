@@ -192,12 +192,18 @@ def poll_pending(uow_factory, provider: PaymentProvider, limit: int = 50) -> int
                        | (Order.last_checked_at <= now - POLL_AFTER))
                .order_by(Order.created_at).limit(limit).all())
         numbers = [o.order_number for o in due]
+    return _ask_about(uow_factory, provider, numbers, "polling")
+
+
+def _ask_about(uow_factory, provider: PaymentProvider, numbers: list[str], why: str) -> int:
+    """Query the provider about each order (one failing answer does not stop the others);
+    how many turned out paid."""
     paid = 0
     for number in numbers:
         try:
             paid += refresh(uow_factory, provider, number)
         except (ProviderUnavailable, Invalid) as exc:
-            log.warning("polling order %s failed: %s", number, exc)
+            log.warning("%s order %s failed: %s", why, number, exc)
     return paid
 
 
@@ -211,10 +217,4 @@ def settle_overdue(uow_factory, provider: PaymentProvider, limit: int = 50) -> i
         numbers = [o.order_number for o in uow.session.query(Order).filter(
             Order.status == model.PENDING, Order.expires_at <= now)
             .order_by(Order.expires_at).limit(limit)]
-    paid = 0
-    for number in numbers:
-        try:
-            paid += refresh(uow_factory, provider, number)
-        except (ProviderUnavailable, Invalid) as exc:
-            log.warning("asking about overdue order %s failed: %s", number, exc)
-    return paid
+    return _ask_about(uow_factory, provider, numbers, "asking about overdue")
