@@ -214,3 +214,18 @@ def test_public_certificate_look_ups_are_limited_per_address(client):
     limited = client.get("/api/certificates/verify?number=ZS2026&name=x")
     assert limited.status_code == 429
     assert client.get("/api/identity/agreement").status_code == 200
+
+
+def test_production_mode_sends_hsts_and_secure_session_cookies(identity_url):
+    from gateway import create_app as gateway_app
+    from gateway.config import GatewayConfig as Config
+    from services.common.config import SERVICES as ALL
+    prod = gateway_app(Config(production=True, secret_key="prod-test", redis_url=None,
+                              sandbox_url="http://127.0.0.1:9", timeout_seconds=3,
+                              service_urls={s: identity_url for s in ALL}, rate_limits=False))
+    client = prod.test_client()
+    page = client.get("/login", base_url="https://baokao.example")
+    assert page.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    signed_in = login(client)
+    cookie = signed_in.headers.get("Set-Cookie", "")
+    assert "baokao_session=" in cookie and "Secure" in cookie and "HttpOnly" in cookie

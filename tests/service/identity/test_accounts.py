@@ -227,3 +227,17 @@ def test_sign_up_records_which_agreement_was_accepted_and_when(ident):
         **SIGNUP, "username": "lisi0001", "document_number": "110105194912310029",
         "agreement_version": "2025-01"})
     assert old.status_code == 422 and old.get_json()["error"]["code"] == "agreement_not_accepted"
+
+
+def test_the_correlation_id_travels_from_the_http_request_into_the_event(make_settings, bus,
+                                                                         tokens):
+    rt = bootstrap(make_settings("identity"), transport=bus)
+    client = create_app(rt, verifier=tokens.verifier).test_client()
+    resp = client.post("/api/identity/candidates", json=SIGNUP,
+                       headers={"X-Correlation-ID": "req-7f3a"})
+    assert resp.status_code == 201 and resp.headers["X-Correlation-ID"] == "req-7f3a"
+    with rt.engine.connect() as conn:
+        payload = conn.execute(text("SELECT payload FROM outbox WHERE type = "
+                                    "'identity.candidate.registered'")).scalar_one()
+    event = CloudEvent.from_json(payload)
+    assert event.correlationid == "req-7f3a" and event.causationid is None
