@@ -15,7 +15,6 @@ from services.certificates.adapters.seal import SealStore
 from services.common.config import Settings
 from services.common.holder_photos import HttpHolderPhotos
 from services.common.runtime import ServiceRuntime
-from services.common.service_auth import service_client
 
 SEAL_ORGANISATION = "报考平台证书签发机构"
 
@@ -38,8 +37,7 @@ def bootstrap(settings: Settings | None = None, transport=None, *, migrate: bool
     runtime.services["seals"] = SealStore(runtime.engine, passphrase, os.environ.get(
         "BAOKAO_CERTIFICATES_SEAL_ORGANISATION", SEAL_ORGANISATION))
     runtime.services["pii"] = pii.load(settings.data_dir, settings.production)
-    runtime.services["holder_photos"] = HttpHolderPhotos(service_client(
-        settings, "identity", session=settings.extra.get("identity_session")))
+    runtime.services["holder_photos"] = HttpHolderPhotos.for_service(settings)
     runtime.services["national"] = SimulatedNationalPlatform(
         runtime.engine, NationalConfig.from_settings(settings), NationalSwitch(runtime.engine))
     runtime.services["paper_only_exams"] = settings.extra.get("paper_only_exams",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from services.common.service_auth import ServiceClient, ServiceUnavailable
+from services.common.service_auth import ServiceClient, ServiceUnavailable, service_client
 
 log = logging.getLogger(__name__)
 MAX_BYTES = 512 * 1024  # identity's standard photo is ≤ 20 KB by default; anything huge is wrong
@@ -27,6 +27,12 @@ class HolderPhoto:
 class HttpHolderPhotos:
     def __init__(self, client: ServiceClient):
         self.client = client
+
+    @classmethod
+    def for_service(cls, settings) -> HttpHolderPhotos:
+        """With the calling service's own token (tests may pass ``extra["identity_session"]``)."""
+        return cls(service_client(settings, "identity",
+                                  session=settings.extra.get("identity_session")))
 
     def fetch(self, candidate_id: str) -> HolderPhoto:
         try:

@@ -6,7 +6,6 @@ from pathlib import Path
 from services.common.config import Settings
 from services.common.holder_photos import HttpHolderPhotos
 from services.common.runtime import ServiceRuntime
-from services.common.service_auth import service_client
 from services.registration.adapters import orm, pii
 
 
@@ -30,8 +29,7 @@ def bootstrap(settings: Settings | None = None, transport=None, *, migrate: bool
     runtime.services["verification"] = HttpVerification(service_url("verification"))
     runtime.services["photos"] = ProjectedPhotoCheck()
     # The locked photo the PDFs print, asked of identity with registration's service token.
-    runtime.services["holder_photos"] = HttpHolderPhotos(service_client(
-        settings, "identity", session=settings.extra.get("identity_session")))
+    runtime.services["holder_photos"] = HttpHolderPhotos.for_service(settings)
     if migrate:
         runtime.create_schema()
         if demo:

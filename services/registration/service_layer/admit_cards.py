@@ -260,7 +260,7 @@ def document(card, candidate_id: str, photos) -> bytes:
     identity not answering, prints a placeholder saying which; nothing is kept, so the next
     download asks again."""
     from services.registration.adapters.admit_card_pdf import render
-    return render(card, photo=photos.fetch(candidate_id) if photos is not None else None)
+    return render(card, photo=photos.fetch(candidate_id))
 
 
 def mask_name(name: str | None) -> str:

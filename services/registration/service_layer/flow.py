@@ -279,4 +279,4 @@ def form_document(form, candidate_id: str, photos) -> bytes:
     """The form (a ``form_sheet``) as an A4 PDF with the candidate's locked photo, asked of
     identity outside the transaction; a placeholder says why when there is none."""
     from services.registration.adapters.application_form_pdf import render
-    return render(form, photo=photos.fetch(candidate_id) if photos is not None else None)
+    return render(form, photo=photos.fetch(candidate_id))

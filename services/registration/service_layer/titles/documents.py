@@ -16,7 +16,7 @@ def form_document(sheet, candidate_id: str, photos) -> bytes:
     """The form (a ``form``) as an A4 PDF with the professional's locked photo, asked of identity
     outside the transaction; a placeholder says why when there is none."""
     from services.registration.adapters.title_form_pdf import render
-    return render(sheet, photo=photos.fetch(candidate_id) if photos is not None else None)
+    return render(sheet, photo=photos.fetch(candidate_id))
 
 
 def form(session, application: TitleApplication, base_url: str, *, owner: bool):
