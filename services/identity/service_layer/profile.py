@@ -1,8 +1,6 @@
 """What a signed-in account changes about itself: phone, e-mail, password, security question."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from services.common import clock
@@ -164,6 +162,4 @@ def on_identity_verified(event, uow) -> None:
     account = uow.session.get(Account, d["candidate_id"])
     if account is None:
         return
-    at = d["checked_at"]
-    account.identity_checked(d["outcome"], datetime.fromisoformat(at) if isinstance(at, str)
-                             else at)
+    account.identity_checked(d["outcome"], d["checked_at"])  # the inbox loaded it: a datetime

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -130,11 +129,8 @@ def on_application_expired(event, uow) -> None:
     d = event.data
     now = clock.now()
     lock_application(uow, d["application_id"], d["candidate_id"])
-    deadline = d["payment_deadline"]
-    if isinstance(deadline, str):
-        deadline = datetime.fromisoformat(deadline)
     for order in uow.session.query(Order).filter_by(application_id=d["application_id"],
                                                     status=model.PENDING):
-        if order.application_expired(now, deadline):
+        if order.application_expired(now, d["payment_deadline"]):  # loaded: a datetime
             uow.track(order)
     release_for_application(uow, d["application_id"], "registration:application_expired")
