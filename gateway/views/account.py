@@ -225,10 +225,12 @@ def security_question():
 def education_claim():
     """Correct the education / degree claim (a failed check is mostly a mistyped number);
     identity records it and verification checks it again."""
-    me, errors = _me(), {}
-    form = request.form if request.method == "POST" else as_form(me.get("education"),
-                                                                 me.get("degree"))
-    if request.method == "POST":
+    errors = {}
+    if request.method == "GET":  # the claim on record; a posted form is shown as posted
+        me = _me()
+        form = as_form(me.get("education"), me.get("degree"))
+    else:
+        form = request.form
         f, errors = load_form(EducationForm, request.form)
         if not errors:
             errors = confirmation_errors(f)
@@ -254,7 +256,7 @@ def education_claim():
 def name():
     """Correct the name after the public-security check found it does not match the document
     (the only time it may change, seed 002 §3.1.3); identity refuses it otherwise."""
-    me, errors = _me(), {}
+    errors = {}
     if request.method == "POST":
         new = request.form.get("name", "").strip()
         if new != request.form.get("name2", "").strip():
@@ -268,7 +270,7 @@ def name():
                 return redirect(url_for("candidate.home"))
             except ApiError as exc:
                 errors = api_errors(exc)
-    return render_template("account/name.html", me=me, form=request.form, errors=errors
+    return render_template("account/name.html", me=_me(), form=request.form, errors=errors
                            ), 422 if errors else 200
 
 

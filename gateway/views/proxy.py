@@ -8,7 +8,7 @@ from gateway import csrf, limiter
 from gateway import session as user_session
 from gateway.clients import forward
 from gateway.views.ops import allowed
-from gateway.views.public import ADMIT_CARD_CHECKS
+from gateway.views.public import PUBLIC_LOOKUPS
 
 bp = Blueprint("proxy", __name__)
 SERVICES = "any(identity, verification, registration, payment, certificates)"
@@ -46,7 +46,7 @@ def _not_a_public_check() -> bool:
 
 @bp.route(f"/api/<{SERVICES}:service>/<path:rest>",
           methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-@limiter.shared_limit(**ADMIT_CARD_CHECKS, exempt_when=_not_a_public_check,
+@limiter.shared_limit(**PUBLIC_LOOKUPS, exempt_when=_not_a_public_check,
                       override_defaults=False)
 def api_proxy(service: str, rest: str):
     """API clients send their own bearer token; the browser's session token needs CSRF."""

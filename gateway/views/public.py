@@ -162,13 +162,13 @@ def verify():
 
 
 ADMIT_CARD_NUMBER = re.compile(r"[0-9A-Za-z]{4,40}")
-# A number alone answers the admit-card check, so its look-ups share one limit per address,
-# page and API alike (``proxy.api_proxy``), as strict as /verify's.
-ADMIT_CARD_CHECKS = dict(limit_value="30 per minute", scope="admit-card-check")
+# A number or a link alone answers an admit-card or certificate check, so these look-ups share
+# one limit per address, page and API alike (``proxy.PUBLIC_CHECKS``), as strict as /verify's.
+PUBLIC_LOOKUPS = dict(limit_value="30 per minute", scope="public-lookup")
 
 
 @bp.get("/admit-cards/<number>")
-@limiter.shared_limit(**ADMIT_CARD_CHECKS)
+@limiter.shared_limit(**PUBLIC_LOOKUPS)
 def admit_card(number: str):
     """Where the QR code on a printed admit card leads (no sign-in): is the number genuine, and
     for which exam, seat and day — the holder's name masked."""
