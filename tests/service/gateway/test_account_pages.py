@@ -15,6 +15,7 @@ from gateway.filters import BEIJING
 from services.common import clock
 from tests.service.gateway.conftest import csrf_of, field_errors
 from tests.service.gateway.test_pages import login, login_staff
+from tests.service.identity.conftest import identity_checked
 
 
 def latest_code(client) -> str:
@@ -197,18 +198,11 @@ def test_a_name_the_public_security_check_refused_is_corrected_once(client, iden
     refused = post(client, "/account/name", name="王晓明", name2="王晓明", confirmed="yes")
     assert refused.status_code == 422 and "仅当公安身份核验未通过" in refused.get_data(as_text=True)
 
-    from services.common.events import CloudEvent
     with identity_runtime.uow() as uow:  # the demo candidate, as verification reports them
         cid = uow.session.execute(text("SELECT id FROM accounts WHERE username = "
                                        "'demo_candidate'")).scalar_one()
-    event = CloudEvent(id="ev-idcheck", source="/baokao/verification",
-                       type="verification.identity.verified", data={
-                           "candidate_id": cid, "check_id": "chk-1", "outcome": "failed",
-                           "reason": "姓名与证件号码不一致", "document_type": "resident_id",
-                           "checked_at": datetime.now(UTC).isoformat()})
-    for sub in identity_runtime.subscriptions():
-        if sub.handler in ("remember_identity_check", "notify_candidate"):
-            sub.callback(event.to_json().encode())
+    identity_checked(identity_runtime, cid, "failed", datetime.now(UTC).isoformat(), "ev-idcheck",
+                     handlers=("remember_identity_check", "notify_candidate"))
     assert "身份核验未通过，更正姓名" in client.get("/account").get_data(as_text=True)
     page = client.get("/account/name").get_data(as_text=True)
     assert "王小明" in page and 'name="name2"' in page

@@ -41,3 +41,17 @@ def outbox_types(rt) -> list[str]:
     from sqlalchemy import text
     with rt.engine.connect() as conn:
         return [r.type for r in conn.execute(text("SELECT type FROM outbox ORDER BY position"))]
+
+
+def identity_checked(rt, cid: str, outcome: str, at: str, event_id: str,
+                     handlers=("remember_identity_check",)) -> None:
+    """verification's ``identity.verified`` event, through identity's own consumers."""
+    from services.common.events import CloudEvent
+    event = CloudEvent(id=event_id, source="/baokao/verification",
+                       type="verification.identity.verified", data={
+                           "candidate_id": cid, "check_id": "chk-" + event_id,
+                           "outcome": outcome, "reason": "姓名与证件号码不一致",
+                           "document_type": "resident_id", "checked_at": at})
+    for sub in rt.subscriptions():
+        if sub.handler in handlers:
+            sub.callback(event.to_json().encode())

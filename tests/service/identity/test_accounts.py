@@ -10,7 +10,7 @@ from services.common.runtime import WorkerHandle
 from services.identity.bootstrap import bootstrap
 from services.identity.web import create_app
 from tests.contract.asyncapi_check import check_envelope
-from tests.service.identity.conftest import outbox_types
+from tests.service.identity.conftest import identity_checked, outbox_types
 
 SIGNUP = dict(username="zhangsan01", password="Kao!shi#Ren7", name="张三", document_type="resident_id",
               document_number="11010519491231002x", phone="13800138000",
@@ -172,17 +172,6 @@ def test_message_centre_is_fed_by_events_once(rt, client):
     assert [n["title"] for n in notes] == ["学历核验通过"]
 
 
-def _identity_checked(rt, cid: str, outcome: str, at: str, event_id: str) -> None:
-    """verification's ``identity.verified`` event, through identity's own consumer."""
-    event = CloudEvent(id=event_id, source="/baokao/verification",
-                       type="verification.identity.verified", data={
-                           "candidate_id": cid, "check_id": "chk-" + event_id,
-                           "outcome": outcome, "reason": "姓名与证件号码不一致",
-                           "document_type": "resident_id", "checked_at": at})
-    handler = next(s for s in rt.subscriptions() if s.handler == "remember_identity_check")
-    handler.callback(event.to_json().encode())
-
-
 def test_a_name_is_corrected_only_after_the_public_security_check_said_it_is_wrong(ident):
     rt, client, me = ident
     cid = client.get("/api/identity/me", headers=me).get_json()["id"]
@@ -191,8 +180,8 @@ def test_a_name_is_corrected_only_after_the_public_security_check_said_it_is_wro
     assert locked.status_code == 409 and locked.get_json()["error"]["code"] == "name_locked"
     assert client.get("/api/identity/me", headers=me).get_json()["name_correctable"] is False
 
-    _identity_checked(rt, cid, "failed", "2026-11-23T10:00:00+00:00", "ev-1")
-    _identity_checked(rt, cid, "passed", "2026-11-23T09:00:00+00:00", "ev-0")  # older: ignored
+    identity_checked(rt, cid, "failed", "2026-11-23T10:00:00+00:00", "ev-1")
+    identity_checked(rt, cid, "passed", "2026-11-23T09:00:00+00:00", "ev-0")  # older: ignored
     assert client.get("/api/identity/me", headers=me).get_json()["name_correctable"] is True
     unconfirmed = client.put("/api/identity/me/name", json={"name": "张叁"}, headers=me)
     assert unconfirmed.status_code == 422
@@ -210,7 +199,7 @@ def test_a_name_is_corrected_only_after_the_public_security_check_said_it_is_wro
     again = client.put("/api/identity/me/name", json={"name": "张三", "name_confirmed": True},
                        headers=me)
     assert again.status_code == 409  # one correction per failed check
-    _identity_checked(rt, cid, "passed", "2026-11-23T11:00:00+00:00", "ev-2")
+    identity_checked(rt, cid, "passed", "2026-11-23T11:00:00+00:00", "ev-2")
     assert client.get("/api/identity/me", headers=me).get_json()["name_correctable"] is False
 
 

@@ -169,21 +169,27 @@ def test_overdue_items_are_flagged_and_escalated(svc, rv, restore_clock):
     assert event["status"] == "waiting" and event["claimed_by"] is None
 
 
-def test_an_application_files_the_item_under_its_province(svc, rv):
+def submitted(svc, province: str, version: int = 1, **extra) -> None:
+    """registration's ``application.submitted`` for cand-1, through verification's consumer."""
     import uuid
 
     from services.common import clock
     from services.common.events import new_event, validate_data
-    item = manual_item(svc, rv)
     data = validate_data("registration.application.submitted", {
-        "application_id": str(uuid.uuid4()), "application_number": "2026440001",
-        "candidate_id": "cand-1", "sitting_id": "2026-JJ", "exam_code": "JJ", "province": "44",
+        "application_id": str(uuid.uuid4()), "application_number": f"2026{province}0001",
+        "candidate_id": "cand-1", "sitting_id": "2026-JJ", "exam_code": "JJ", "province": province,
         "level": "02", "specialty": "01", "subjects": ["JJ201"],
-        "submitted_at": clock.now().isoformat()})
+        "submitted_at": clock.now().isoformat(), **extra}, version=version)
     event = new_event(source="/baokao/registration", type="registration.application.submitted",
-                      data=data, subject="cand-1", version=1, correlationid="c", causationid=None)
+                      data=data, subject="cand-1", version=version, correlationid="c",
+                      causationid=None)
     [sub] = [s for s in svc.rt.subscriptions() if s.handler == "candidate_context"]
     sub.callback(event.to_json().encode())
+
+
+def test_an_application_files_the_item_under_its_province(svc, rv):
+    item = manual_item(svc, rv)
+    submitted(svc, "44")
     assert rv.queue() == []
     [moved] = rv.queue(headers=rv.reviewer("rev44", scope={"province": "44"}))
     assert moved["id"] == item["id"] and moved["province_source"] == "application"
@@ -191,20 +197,8 @@ def test_an_application_files_the_item_under_its_province(svc, rv):
 
 def test_an_applications_review_point_files_the_item_in_that_points_queue(svc, rv):
     """registration.application.submitted v2 carries the review point the candidate chose."""
-    import uuid
-
-    from services.common import clock
-    from services.common.events import new_event, validate_data
     item = manual_item(svc, rv)
-    data = validate_data("registration.application.submitted", {
-        "application_id": str(uuid.uuid4()), "application_number": "2026500001",
-        "candidate_id": "cand-1", "sitting_id": "2026-JJ", "exam_code": "JJ", "province": "50",
-        "level": "02", "specialty": "01", "subjects": ["JJ201"], "review_point": "50010301",
-        "submitted_at": clock.now().isoformat()}, version=2)
-    event = new_event(source="/baokao/registration", type="registration.application.submitted",
-                      data=data, subject="cand-1", version=2, correlationid="c", causationid=None)
-    [sub] = [s for s in svc.rt.subscriptions() if s.handler == "candidate_context"]
-    sub.callback(event.to_json().encode())
+    submitted(svc, "50", version=2, review_point="50010301")
     mine = rv.reviewer("rev-p1", scope={"province": "50", "review_point": "50010301"})
     other = rv.reviewer("rev-p2", scope={"province": "50", "review_point": "50010302"})
     assert [i["id"] for i in rv.queue(headers=mine)] == [item["id"]]
