@@ -56,8 +56,17 @@ def assert_shows(page, text: str, timeout: float = 10) -> None:
 
 
 def reload_until(page, text: str, timeout: float = 30):
+    """Reload until the page shows ``text``. A click may have started a navigation (a redirect
+    chain back from the payment page) that is still running: reloading then fails with "not
+    attached to an active page", which only means "look again next round"."""
+    from playwright.sync_api import Error
+
     def seen():
-        page.reload()
+        content(page)  # let the navigation in progress finish first
+        try:
+            page.reload()
+        except Error:
+            return False
         return text in content(page)
     eventually(seen, timeout=timeout, interval=0.5, what=f"page showing {text!r}")
 
